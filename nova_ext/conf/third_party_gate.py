@@ -1,0 +1,294 @@
+"""Options of the ``[third_party_gate]`` group (read by nova-compute)."""
+
+from oslo_config import cfg
+
+GROUP_NAME = 'third_party_gate'
+
+third_party_gate_group = cfg.OptGroup(
+    GROUP_NAME,
+    title='Third-party gate options',
+    help="""
+The third-party gate holds a new libvirt guest PAUSED until an external system
+(license server, CMDB, security scanner...) approves it by posting a
+``third-party-gate`` event to ``POST /os-server-external-events``. A rejected
+or timed-out boot ends in ERROR and releases everything the server held.
+
+These options are read by nova-compute.
+""")
+
+OPERATIONS = ('boot',)
+
+third_party_gate_opts = [
+    cfg.BoolOpt(
+        'enabled',
+        default=False,
+        help="""
+Ask the third party for a verdict before a new guest runs.
+
+When enabled, nova-compute sends a gate request to ``url`` for every gated
+boot, creates the libvirt guest paused and resumes it only once the third
+party approved it.
+
+Related options:
+
+* ``url``: must be set when this is enabled.
+* ``mode``: ``audit`` sends the requests but never blocks a boot.
+"""),
+    cfg.URIOpt(
+        'url',
+        schemes=['http', 'https'],
+        help="""
+URL to which the gate request is POSTed.
+
+The request body is JSON describing the server (see the protocol section of
+README.rst). The third party answers either synchronously, with its verdict in
+the response body, or asynchronously, with a ``third-party-gate`` external
+event that carries the request's ``tag``.
+
+Possible values:
+
+* An ``http`` or ``https`` URL. Required when ``enabled`` is true.
+
+Related options:
+
+* ``secret``: signs the request body.
+* ``ca_file``, ``client_cert``, ``client_key``: TLS settings for https.
+"""),
+    cfg.StrOpt(
+        'mode',
+        default='enforce',
+        choices=[
+            ('enforce', 'The verdict decides: approval resumes the guest, '
+                        'rejection puts the server in ERROR.'),
+            ('audit', 'The request is sent and the verdict is recorded as '
+                      'an instance action event and logged, but the boot '
+                      'goes on whatever the verdict. Use it to roll the '
+                      'gate out.'),
+        ],
+        help="""
+Whether the verdict is enforced or only recorded.
+"""),
+    cfg.IntOpt(
+        'timeout',
+        default=300,
+        min=1,
+        help="""
+Number of seconds to wait for the verdict.
+
+This budget is the gate's own and is separate from ``vif_plugging_timeout``;
+both waits happen while the guest is paused, and the gate request is sent
+before the guest is created so that the two waits overlap. A heartbeat event
+(status ``in-progress``) restarts the wait, up to ``max_total_wait``.
+
+Possible values:
+
+* Any positive integer, in seconds.
+
+Related options:
+
+* ``timeout_action``: what happens when no verdict arrives in time.
+* ``max_total_wait``: the cap on heartbeat extensions.
+"""),
+    cfg.IntOpt(
+        'max_total_wait',
+        default=3600,
+        min=1,
+        help="""
+Maximum number of seconds a guest may wait at the gate, heartbeats included.
+
+Heartbeats (``in-progress`` events) extend the deadline by ``timeout``
+seconds each time, but never past this many seconds after the gate request
+was sent.
+
+Possible values:
+
+* A positive integer, in seconds, not smaller than ``timeout``.
+
+Related options:
+
+* ``timeout``
+"""),
+    cfg.StrOpt(
+        'timeout_action',
+        default='fail',
+        choices=[
+            ('fail', 'The server goes to ERROR and its resources are '
+                     'released.'),
+            ('continue', 'The guest is resumed as if approved; the timeout '
+                         'is recorded and logged.'),
+        ],
+        help="""
+What to do when no verdict arrives before the deadline.
+
+Before applying this action the gate asks the third party's status endpoint,
+when one was offered, so that a lost event does not fail a boot.
+"""),
+    cfg.StrOpt(
+        'failure_policy',
+        default='fail',
+        choices=[
+            ('fail', 'The server goes to ERROR and its resources are '
+                     'released.'),
+            ('continue', 'The guest is resumed as if approved; the failure '
+                         'is recorded and logged.'),
+        ],
+        help="""
+What to do when the gate request cannot be delivered.
+
+A request is undeliverable when every try (see ``max_retries``) failed with a
+connection error, a timeout, a 5xx answer, or an answer that is not valid
+JSON, or when a 4xx answer said the request itself was refused.
+"""),
+    cfg.StrOpt(
+        'secret',
+        secret=True,
+        help="""
+Key for the HMAC-SHA256 signature of the gate request body.
+
+When set, every request carries the header
+``X-Nova-Ext-Signature: sha256=<hex digest of the body>`` so that the third
+party can check that the request comes from Nova. Leave unset only on a
+trusted network.
+"""),
+    cfg.StrOpt(
+        'ca_file',
+        help="""
+CA bundle used to verify the third party's TLS certificate.
+
+Possible values:
+
+* A path to a PEM file. When unset, the system's CA bundle is used.
+"""),
+    cfg.StrOpt(
+        'client_cert',
+        help="""
+Client certificate (PEM) presented to the third party over TLS.
+
+Related options:
+
+* ``client_key``: its private key, when it is not in the same file.
+"""),
+    cfg.StrOpt(
+        'client_key',
+        help="""
+Private key (PEM) of ``client_cert``.
+
+Related options:
+
+* ``client_cert``
+"""),
+    cfg.BoolOpt(
+        'insecure',
+        default=False,
+        help="""
+Skip verification of the third party's TLS certificate.
+
+Only for testing: anyone on the path could then approve boots.
+"""),
+    cfg.FloatOpt(
+        'request_timeout',
+        default=10.0,
+        min=0.1,
+        help="""
+Seconds to wait for the third party to answer one HTTP request.
+
+The gate request and the status lookups each use this timeout, capped by
+whatever is left of the gate's own deadline.
+"""),
+    cfg.IntOpt(
+        'max_retries',
+        default=3,
+        min=0,
+        help="""
+How many times a failed gate request is sent again.
+
+Retries back off exponentially from ``retry_backoff`` seconds and stop at the
+gate's deadline, whichever comes first.
+
+Related options:
+
+* ``retry_backoff``
+* ``failure_policy``: applied when every try failed.
+"""),
+    cfg.FloatOpt(
+        'retry_backoff',
+        default=0.5,
+        min=0.0,
+        help="""
+Seconds to wait before the first retry; each further retry waits twice as
+long as the previous one.
+"""),
+    cfg.ListOpt(
+        'operations',
+        default=['boot'],
+        item_type=cfg.types.String(choices=OPERATIONS),
+        help="""
+Operations that go through the gate.
+
+Only ``boot`` (a new server's first spawn) is gated. Rebuild, evacuate and
+unshelve are not: their failure paths keep the server's resources and leave
+it for the operator to recover, so a rejection there could not release
+"everything the server held" the way a rejected boot does. The option exists
+so that they can be added without changing the configuration format.
+
+Possible values:
+
+* ``boot``
+"""),
+    cfg.StrOpt(
+        'flavor_extra_spec',
+        help="""
+Gate only boots whose flavor has this extra spec.
+
+Possible values:
+
+* Unset (default): the flavor does not select.
+* ``KEY=VALUE``: boots whose flavor has extra spec KEY set to VALUE are
+  gated, e.g. ``third_party_gate:enabled=true``. The extra spec
+  ``third_party_gate:enabled`` is known to Nova's extra spec validation.
+
+Related options:
+
+* ``image_property``, ``projects``: when any selector is set, a boot is
+  gated if any of them matches; when none is set, every boot is gated.
+"""),
+    cfg.StrOpt(
+        'image_property',
+        help="""
+Gate only boots whose image has this property.
+
+Possible values:
+
+* Unset (default): the image does not select.
+* ``KEY=VALUE``: boots from an image whose property KEY equals VALUE are
+  gated, e.g. ``third_party_gate=required``.
+
+Related options:
+
+* ``flavor_extra_spec``, ``projects``
+"""),
+    cfg.ListOpt(
+        'projects',
+        default=[],
+        help="""
+Gate only boots in these projects.
+
+Possible values:
+
+* Empty (default): the project does not select.
+* A list of project IDs.
+
+Related options:
+
+* ``flavor_extra_spec``, ``image_property``
+"""),
+]
+
+
+def register_opts(conf):
+    conf.register_group(third_party_gate_group)
+    conf.register_opts(third_party_gate_opts, group=third_party_gate_group)
+
+
+def list_opts():
+    return [(third_party_gate_group, third_party_gate_opts)]
