@@ -1,0 +1,304 @@
+"""Apply, check or revert nova-ext's hook patches on an installed Nova.
+
+``nova-ext-patch apply|check|revert [--nova-dir DIR]``
+
+DIR is the directory that holds the ``nova`` package: a site-packages
+directory (pip-installed Nova) or a git checkout (DevStack's /opt/stack/nova).
+Without it, the Nova importable by this Python is used.
+
+The patches are applied in pure Python rather than with patch(1) or git
+apply, for three properties operators rely on:
+
+* *Idempotent*: a patch whose result is already in place is reported as
+  "already applied" and nothing is written.
+* *No fuzz*: every hunk must match its context exactly (at any offset);
+  otherwise the run is refused with a message naming the file and the hunk,
+  which is what a rebase onto a new Nova release needs to know.
+* *All or nothing*: every file is computed in memory first and written only
+  when all of them could be; a failed write restores what was written.
+"""
+
+import argparse
+import dataclasses
+import importlib.util
+import os
+import re
+import sys
+import tempfile
+
+_HUNK_RE = re.compile(r'^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@')
+
+APPLIED = 'applied'
+NOT_APPLIED = 'not applied'
+
+
+class PatchError(Exception):
+    """A patch cannot be applied or reverted; the message says where."""
+
+
+@dataclasses.dataclass
+class Hunk:
+    header: str
+    old_start: int
+    old: list
+    new: list
+
+
+@dataclasses.dataclass
+class FileDiff:
+    path: str
+    hunks: list
+
+
+@dataclasses.dataclass
+class Patch:
+    name: str
+    files: list
+
+
+def parse_patch(name, text):
+    """Parse a unified diff (with any header text before it) into a Patch.
+
+    Paths drop their first component (``a/`` and ``b/``), as ``patch -p1``.
+    """
+    files = []
+    current = None
+    hunk = None
+    lines = text.splitlines(keepends=True)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith('--- ') and i + 1 < len(lines) and \
+                lines[i + 1].startswith('+++ '):
+            path = lines[i + 1][4:].split('\t')[0].strip()
+            path = path.split('/', 1)[1] if '/' in path else path
+            current = FileDiff(path=path, hunks=[])
+            files.append(current)
+            hunk = None
+            i += 2
+            continue
+        match = _HUNK_RE.match(line)
+        if match and current is not None:
+            hunk = Hunk(header=line.strip(), old_start=int(match.group(1)),
+                        old=[], new=[])
+            current.hunks.append(hunk)
+        elif hunk is not None and line[:1] in (' ', '-', '+'):
+            body = line[1:]
+            if line[0] in (' ', '-'):
+                hunk.old.append(body)
+            if line[0] in (' ', '+'):
+                hunk.new.append(body)
+        elif hunk is not None and line.startswith('\\'):
+            pass  # "\ No newline at end of file"
+        elif hunk is not None and line in ('\n', '\r\n'):
+            # An empty context line whose leading space was stripped.
+            hunk.old.append(line)
+            hunk.new.append(line)
+        i += 1
+    if not files:
+        raise PatchError('%s: no diff found' % name)
+    return Patch(name=name, files=files)
+
+
+def _find(lines, block, hint):
+    """Return the index of ``block`` in ``lines`` nearest to ``hint``."""
+    if not block:
+        return hint
+    last = len(lines) - len(block)
+    for offset in range(0, max(hint, last - hint) + 1):
+        for pos in (hint + offset, hint - offset):
+            if 0 <= pos <= last and lines[pos:pos + len(block)] == block:
+                return pos
+    return None
+
+
+def _apply_hunks(lines, hunks, reverse):
+    """Apply hunks to lines; return (new lines, index of first failure)."""
+    result = list(lines)
+    shift = 0
+    for index, hunk in enumerate(hunks):
+        old, new = (hunk.new, hunk.old) if reverse else (hunk.old, hunk.new)
+        pos = _find(result, old, max(hunk.old_start - 1 + shift, 0))
+        if pos is None:
+            return None, index
+        result[pos:pos + len(old)] = new
+        shift = pos + len(new) - (hunk.old_start - 1)
+    return result, None
+
+
+def _read(path):
+    with open(path, encoding='utf-8', newline='') as f:
+        return f.read().splitlines(keepends=True)
+
+
+def plan(patch, nova_dir, reverse=False):
+    """Work out what applying (or reverting) ``patch`` would write.
+
+    :returns: (state, {path: new lines}) where state is APPLIED or
+        NOT_APPLIED as found on disk; the dict is empty when there is
+        nothing to do.
+    :raises PatchError: naming the file and hunk that match neither way.
+    """
+    changes = {}
+    states = set()
+    for fdiff in patch.files:
+        path = os.path.join(nova_dir, fdiff.path)
+        if not os.path.exists(path):
+            raise PatchError('%s: %s does not exist under %s' %
+                             (patch.name, fdiff.path, nova_dir))
+        lines = _read(path)
+        forward, fwd_fail = _apply_hunks(lines, fdiff.hunks, reverse=False)
+        backward, back_fail = _apply_hunks(lines, fdiff.hunks, reverse=True)
+        if backward is not None and fwd_fail is not None:
+            states.add(APPLIED)
+            if reverse:
+                changes[path] = backward
+        elif forward is not None and back_fail is not None:
+            states.add(NOT_APPLIED)
+            if not reverse:
+                changes[path] = forward
+        elif forward is not None:
+            raise PatchError('%s: %s is ambiguous: its hunks match both as '
+                             'applied and as not applied' %
+                             (patch.name, fdiff.path))
+        else:
+            # Name the hunk that fails in the direction asked for.
+            failed = back_fail if reverse else fwd_fail
+            raise PatchError(
+                '%s: conflict in %s, hunk #%d (%s): its context matches '
+                'neither the original nor the patched file; the patch needs '
+                'a rebase onto this Nova' %
+                (patch.name, fdiff.path, failed + 1,
+                 fdiff.hunks[failed].header))
+    if len(states) > 1:
+        raise PatchError('%s: partly applied (some files are patched, others '
+                         'not): revert by hand or reinstall Nova' % patch.name)
+    return states.pop(), changes
+
+
+def write_all(changes):
+    """Write every file or none: restore the originals if a write fails."""
+    originals = {path: ''.join(_read(path)) for path in changes}
+    written = []
+    try:
+        for path, lines in changes.items():
+            _atomic_write(path, ''.join(lines))
+            written.append(path)
+    except Exception:
+        for path in written:
+            _atomic_write(path, originals[path])
+        raise
+
+
+def _atomic_write(path, text):
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.nova-ext-')
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
+            f.write(text)
+        os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        os.replace(tmp, path)
+    except Exception:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def default_patch_dir():
+    """Where the patches are: the source tree, else the installed data."""
+    here = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    for candidate in (os.path.join(here, 'patches'),
+                      os.path.join(sys.prefix, 'share', 'nova-ext',
+                                   'patches')):
+        if os.path.isdir(candidate):
+            return candidate
+    raise PatchError('cannot find the patches directory; pass --patch-dir')
+
+
+def default_nova_dir():
+    """The directory holding the ``nova`` package this Python imports."""
+    spec = importlib.util.find_spec('nova')
+    if spec is None or not spec.submodule_search_locations:
+        raise PatchError('Nova is not importable here; pass --nova-dir')
+    return os.path.dirname(list(spec.submodule_search_locations)[0])
+
+
+def load_patches(patch_dir):
+    names = sorted(n for n in os.listdir(patch_dir) if n.endswith('.patch'))
+    if not names:
+        raise PatchError('no *.patch files in %s' % patch_dir)
+    patches = []
+    for name in names:
+        with open(os.path.join(patch_dir, name), encoding='utf-8') as f:
+            patches.append(parse_patch(name, f.read()))
+    return patches
+
+
+def run(action, nova_dir, patch_dir, out=print):
+    """Run ``action`` on every patch; returns the process exit code.
+
+    Exit codes: 0 done (or, for check, everything applied), 1 check found
+    patches not applied, 2 refused (conflict or bad input).
+    """
+    if not os.path.isdir(os.path.join(nova_dir, 'nova')):
+        raise PatchError('%s does not contain a nova package' % nova_dir)
+    patches = load_patches(patch_dir)
+    if action == 'revert':
+        patches = list(reversed(patches))
+    planned = []
+    for patch in patches:
+        state, changes = plan(patch, nova_dir, reverse=(action == 'revert'))
+        planned.append((patch, state, changes))
+
+    if action == 'check':
+        for patch, state, _ in planned:
+            out('%s: %s' % (patch.name, state))
+        return 0 if all(s == APPLIED for _, s, _ in planned) else 1
+
+    changes = {}
+    for patch, state, patch_changes in planned:
+        if not patch_changes:
+            out('%s: already %s' % (
+                patch.name, 'applied' if action == 'apply' else 'reverted'))
+            continue
+        overlap = set(changes) & set(patch_changes)
+        if overlap:
+            raise PatchError('%s: touches %s, already changed by an earlier '
+                             'patch of this run' % (patch.name,
+                                                    sorted(overlap)))
+        changes.update(patch_changes)
+        out('%s: %s' % (patch.name,
+                        'applying' if action == 'apply' else 'reverting'))
+    write_all(changes)
+    if changes:
+        out('%s %d file(s) under %s' % (
+            'patched' if action == 'apply' else 'restored', len(changes),
+            nova_dir))
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog='nova-ext-patch',
+        description="Apply, check or revert nova-ext's hook patches on Nova.")
+    parser.add_argument('action', choices=['apply', 'check', 'revert'])
+    parser.add_argument(
+        '--nova-dir',
+        help='directory containing the nova package (site-packages or a git '
+             'checkout); default: where this Python imports nova from')
+    parser.add_argument('--patch-dir',
+                        help='directory of *.patch files (default: the '
+                             'patches shipped with nova-ext)')
+    args = parser.parse_args(argv)
+    try:
+        nova_dir = args.nova_dir or default_nova_dir()
+        patch_dir = args.patch_dir or default_patch_dir()
+        return run(args.action, os.path.abspath(nova_dir), patch_dir)
+    except (PatchError, OSError) as e:
+        print('nova-ext-patch: error: %s' % e, file=sys.stderr)
+        return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())
