@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Every suite CI runs, in order, from a fresh Debian 12 machine:
+#
+#   style      flake8 + hacking, bashate; generated samples in etc/ not stale
+#   unit       tests/unit (nova_ext's modules, the DevStack plugin)
+#   upstream   upstream Nova's own unit tests of the modules patches/ touch
+#   functional tests/functional on Nova's harness, eventlet and threading,
+#              with the counter's DB tests on real MariaDB and PostgreSQL
+#   aio        a real all-in-one cloud (tools/aio) and the tempest plugin
+#
+# Usage: tools/run-tests.sh [SUITE...]   (default: all of them)
+# Needs root (or sudo) for apt-get and the database and libvirt services.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+SUITES=("$@")
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(style unit upstream functional aio)
+LOGS=${NOVA_EXT_LOG_DIR:-$REPO/logs}
+mkdir -p "$LOGS"
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+
+"$REPO/tools/bootstrap.sh" || exit 1
+VENV=${NOVA_EXT_VENV:-$REPO/.venv}
+export PATH="$VENV/bin:$PATH"
+PY="$VENV/bin/python"
+
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+FAILED_SUITES=()
+SUMMARY=()
+
+# run_stestr NAME ARGS...: run one stestr suite, count its results.
+run_stestr() {
+    local name=$1; shift
+    local start log passed failed rc
+    start=$(date +%s)
+    log="$LOGS/$name.log"
+    echo "=== $name"
+    "$@" > "$log" 2>&1
+    rc=$?
+    passed=$(grep -E '^ - Passed: ' "$log" | awk '{s+=$3} END {print s+0}')
+    failed=$(grep -E '^ - Failed: ' "$log" | awk '{s+=$3} END {print s+0}')
+    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+        failed=1   # the runner itself failed (import error, timeout...)
+    fi
+    if [ "$rc" -ne 0 ]; then
+        FAILED_SUITES+=("$name")
+        grep -E -A 40 '^(FAIL|ERROR):|Traceback|^=+$' "$log" | tail -80
+    fi
+    TOTAL_PASSED=$((TOTAL_PASSED + passed))
+    TOTAL_FAILED=$((TOTAL_FAILED + failed))
+    SUMMARY+=("$(printf '%-22s %5s passed %4s failed %5ss  (%s)' \
+        "$name" "$passed" "$failed" "$(( $(date +%s) - start ))" "$log")")
+}
+
+# run_step NAME ARGS...: a check that is not a test suite.
+run_step() {
+    local name=$1; shift
+    local start log
+    start=$(date +%s)
+    log="$LOGS/$name.log"
+    echo "=== $name"
+    if "$@" > "$log" 2>&1; then
+        SUMMARY+=("$(printf '%-22s %-24s %5ss' "$name" ok \
+            "$(( $(date +%s) - start ))")")
+    else
+        tail -40 "$log"
+        FAILED_SUITES+=("$name")
+        TOTAL_FAILED=$((TOTAL_FAILED + 1))
+        SUMMARY+=("$(printf '%-22s %-24s %5ss  (%s)' "$name" FAILED \
+            "$(( $(date +%s) - start ))" "$log")")
+    fi
+}
+
+check_samples() {
+    local tmp
+    tmp=$(mktemp -d)
+    oslo-config-generator \
+        --config-file etc/nova-ext/nova-ext-config-generator.conf \
+        --output-file "$tmp/nova-ext.conf.sample" &&
+    oslopolicy-sample-generator \
+        --config-file etc/nova-ext/nova-ext-policy-generator.conf \
+        --output-file "$tmp/policy.yaml.sample" || return 1
+    # An empty sample means the entry point silently stopped resolving.
+    grep -q '^\[third_party_gate\]' "$tmp/nova-ext.conf.sample" &&
+        grep -q 'nova_ext:third-party-gate:create' \
+            "$tmp/policy.yaml.sample" || {
+        echo "generated samples are missing nova-ext's options or rules"
+        return 1; }
+    diff -u etc/nova-ext/nova-ext.conf.sample "$tmp/nova-ext.conf.sample" &&
+    diff -u etc/nova-ext/policy.yaml.sample "$tmp/policy.yaml.sample" || {
+        echo "etc/ samples are stale: run 'tox -e genconfig,genpolicy'"
+        return 1; }
+}
+
+style() {
+    flake8 && bashate -i E006 devstack/plugin.sh devstack/settings \
+        tools/*.sh tools/aio/*.sh .ci/run
+}
+
+for suite in "${SUITES[@]}"; do
+    case $suite in
+    style)
+        run_step style style
+        run_step samples check_samples
+        ;;
+    unit)
+        run_stestr unit "$PY" -m stestr --test-path=./tests/unit \
+            --top-dir=./ run
+        ;;
+    upstream)
+        run_stestr upstream env PYTHON="$PY" tools/run-upstream-tests.sh
+        ;;
+    functional)
+        # Real database servers for the counter's DB tests (oslo.db's
+        # opportunistic fixtures find them on localhost).
+        run_step db-servers $SUDO "$REPO/tools/db-servers.sh"
+        run_stestr functional-eventlet "$PY" -m stestr \
+            --test-path=./tests/functional --top-dir=./ run
+        run_stestr functional-threading env \
+            OS_NOVA_DISABLE_EVENTLET_PATCHING=true "$PY" -m stestr \
+            --test-path=./tests/functional --top-dir=./ run
+        ;;
+    aio)
+        run_stestr aio $SUDO "$REPO/tools/aio/run.sh"
+        ;;
+    *)
+        echo "unknown suite: $suite" >&2
+        exit 2
+        ;;
+    esac
+done
+
+echo
+echo "Summary (logs in $LOGS):"
+printf '  %s\n' "${SUMMARY[@]}"
+echo
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+if [ ${#FAILED_SUITES[@]} -ne 0 ]; then
+    echo "failed: ${FAILED_SUITES[*]}"
+    exit 1
+fi
