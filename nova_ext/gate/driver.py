@@ -1,0 +1,427 @@
+"""The third-party gate of the libvirt spawn path.
+
+``ThirdPartyGate`` is loaded by the libvirt driver through the
+``nova.virt.libvirt.guest_gates`` entry point (patch 0002). For every gated
+boot, ``start()`` registers a waiter, sends the gate request and returns a
+``GateWaiter``; the driver creates the guest paused and calls ``wait()``,
+which returns when the guest may run and raises a BuildAbortException
+subclass when it may not, so that Nova's own failure path destroys the guest
+and releases the networks and allocations.
+
+Every decision is recorded as the instance action event
+``nova_ext_third_party_gate`` of the boot's ``create`` action, so that users
+and operators see it in ``os-instance-actions`` and not only in the logs.
+"""
+
+import datetime
+import json
+import secrets
+import time
+
+from nova.compute import task_states
+from nova.compute import vm_states
+import nova.conf
+from nova import objects
+from nova import thread_pool_factory
+from oslo_log import log as logging
+from oslo_utils import strutils
+from oslo_utils import timeutils
+
+from nova_ext.conf import third_party_gate as gate_conf
+from nova_ext.gate import client as gate_client
+from nova_ext.gate import exception
+from nova_ext.gate import registry
+
+CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
+
+EVENT_NAME = 'nova_ext_third_party_gate'
+CALLBACK = {'event_name': 'third-party-gate',
+            'path': '/os-server-external-events',
+            'min_microversion': '2.93'}
+
+# What GateWaiter.wait() returns when the guest may run.
+APPROVE = 'approve'
+CONTINUE = 'continue'
+AUDIT = 'audit'
+
+# Decisions before enforcement.
+APPROVED = 'approved'
+REJECTED = 'rejected'
+TIMED_OUT = 'timed out'
+UNDELIVERABLE = 'undeliverable'
+
+# Instance properties stored in system metadata with the image_ prefix that
+# are image attributes, not image properties.
+_IMAGE_ATTRIBUTES = ('min_ram', 'min_disk', 'disk_format',
+                     'container_format', 'base_image_ref')
+
+
+def _opt(name):
+    return '[%s] %s' % (gate_conf.GROUP_NAME, name)
+
+
+def parse_selector(conf, name):
+    """Return the (key, value) of a KEY=VALUE option, None when unset.
+
+    :raises: GateConfigError naming the option when the value is malformed.
+    """
+    value = getattr(conf, name)
+    if value is None or value == '':
+        return None
+    key, sep, expected = value.partition('=')
+    key = key.strip()
+    if not sep or not key or not expected.strip():
+        raise exception.GateConfigError(
+            reason='%s must be KEY=VALUE, got %r' % (_opt(name), value))
+    return key, expected.strip()
+
+
+def validate(conf):
+    """Check the ``[third_party_gate]`` options that oslo.config cannot.
+
+    :raises: GateConfigError naming the offending option.
+    """
+    if conf.enabled and not conf.url:
+        raise exception.GateConfigError(
+            reason='%s must be set when %s is true' % (
+                _opt('url'), _opt('enabled')))
+    if conf.max_total_wait < conf.timeout:
+        raise exception.GateConfigError(
+            reason='%s (%d) must not be smaller than %s (%d)' % (
+                _opt('max_total_wait'), conf.max_total_wait,
+                _opt('timeout'), conf.timeout))
+    if conf.client_key and not conf.client_cert:
+        raise exception.GateConfigError(
+            reason='%s is set but %s is not' % (
+                _opt('client_key'), _opt('client_cert')))
+    parse_selector(conf, 'flavor_extra_spec')
+    parse_selector(conf, 'image_property')
+
+
+def _matches(actual, expected):
+    """Compare a selector value, treating boolean-like values as booleans.
+
+    ``third_party_gate:enabled=true`` must select a flavor whose extra spec
+    says ``True``: Nova's validation accepts both spellings.
+    """
+    if actual is None:
+        return False
+    if actual == expected:
+        return True
+    try:
+        return (strutils.bool_from_string(actual, strict=True) ==
+                strutils.bool_from_string(expected, strict=True))
+    except ValueError:
+        return False
+
+
+def image_properties(instance):
+    """Image properties of the instance, as stored in its system metadata.
+
+    ImageMetaProps would drop the operator's own properties, which are the
+    ones a selector is most likely to use.
+    """
+    props = {}
+    for key, value in (instance.system_metadata or {}).items():
+        if key.startswith('image_') and value is not None:
+            key = key[len('image_'):]
+            if key not in _IMAGE_ATTRIBUTES:
+                props[key] = value
+    return props
+
+
+def operation_of(instance):
+    """Name the operation that is spawning the guest (None: unknown)."""
+    if instance.task_state == task_states.REBUILD_SPAWNING:
+        return 'rebuild'
+    if instance.vm_state == vm_states.SHELVED_OFFLOADED:
+        return 'unshelve'
+    if (instance.vm_state == vm_states.BUILDING and
+            instance.task_state == task_states.SPAWNING):
+        return 'boot'
+    return None
+
+
+def is_selected(conf, instance):
+    """Whether the selectors pick this instance (all when none is set)."""
+    spec = parse_selector(conf, 'flavor_extra_spec')
+    prop = parse_selector(conf, 'image_property')
+    if not (spec or prop or conf.projects):
+        return True
+    if spec and _matches(instance.flavor.extra_specs.get(spec[0]), spec[1]):
+        return True
+    if prop and _matches(image_properties(instance).get(prop[0]), prop[1]):
+        return True
+    return bool(conf.projects) and instance.project_id in conf.projects
+
+
+def _iso(wall_start, seconds):
+    when = wall_start + datetime.timedelta(seconds=seconds)
+    return when.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+class ThirdPartyGate(object):
+    """The gate the libvirt driver loads at start (no arguments).
+
+    Construction registers and validates the options so that an invalid
+    configuration stops nova-compute at start, naming the option.
+    """
+
+    def __init__(self):
+        gate_conf.register_opts(CONF)
+        validate(CONF.third_party_gate)
+
+    def start(self, context, instance):
+        """Send the gate request of a spawn; None when it is not gated.
+
+        Never raises for a verdict: a sync rejection or a delivery failure
+        is raised by ``wait()``, once the driver can clean up after it.
+        """
+        conf = CONF.third_party_gate
+        if not conf.enabled:
+            return None
+        operation = operation_of(instance)
+        if operation not in conf.operations:
+            LOG.debug('Third-party gate: operation %s is not gated',
+                      operation, instance=instance)
+            return None
+        if not is_selected(conf, instance):
+            LOG.debug('Third-party gate: not selected by [third_party_gate] '
+                      'flavor_extra_spec, image_property or projects',
+                      instance=instance)
+            return None
+        waiter = GateWaiter(conf, context, instance, operation)
+        if waiter.audit:
+            # Audit mode never holds the guest: the whole exchange runs
+            # beside the boot and only records its outcome.
+            thread_pool_factory.spawn(waiter.run_audit)
+            return None
+        waiter.send()
+        return waiter
+
+
+class GateWaiter(object):
+    """One gate request and the wait for its verdict."""
+
+    def __init__(self, conf, context, instance, operation):
+        self.context = context
+        self.instance = instance
+        self.operation = operation
+        self.audit = conf.mode == 'audit'
+        self.timeout = conf.timeout
+        self.max_total_wait = conf.max_total_wait
+        self.timeout_action = conf.timeout_action
+        self.failure_policy = conf.failure_policy
+        self.client = gate_client.GateClient(conf)
+        self.tag = secrets.token_urlsafe(32)
+        self.status_url = None
+        self._decision = None
+        self._wall_start = timeutils.utcnow()
+        self._start = time.monotonic()
+        self.deadline = self._start + self.timeout
+        self.max_deadline = self._start + self.max_total_wait
+        # Registered before the request goes out: a fast third party may
+        # post its event before the POST even returns.
+        self._waiter = registry.REGISTRY.register(
+            instance.uuid, self.tag, self.max_deadline)
+
+    # -- the request ---------------------------------------------------
+
+    def body(self):
+        """The gate request body (bytes), as PROTOCOL.md describes it."""
+        instance = self.instance
+        flavor = instance.flavor
+        image_meta = instance.image_meta
+        name = (image_meta.name if image_meta.obj_attr_is_set('name')
+                else None)
+        body = {
+            'version': 1,
+            'server_uuid': instance.uuid,
+            'tag': self.tag,
+            'deadline': _iso(self._wall_start, self.timeout),
+            'max_deadline': _iso(self._wall_start, self.max_total_wait),
+            'operation': self.operation,
+            'host': instance.host or CONF.host,
+            'project_id': instance.project_id,
+            'user_id': instance.user_id,
+            'display_name': instance.display_name,
+            'flavor': {
+                'name': flavor.name,
+                'flavorid': flavor.flavorid,
+                'vcpus': flavor.vcpus,
+                'memory_mb': flavor.memory_mb,
+                'root_gb': flavor.root_gb,
+                'extra_specs': dict(flavor.extra_specs or {}),
+            },
+            'image': {
+                'id': instance.image_ref or None,
+                'name': name,
+                'properties': image_properties(instance),
+            },
+            'request_id': self.context.request_id,
+            'mode': 'audit' if self.audit else 'enforce',
+            'callback': dict(CALLBACK),
+        }
+        return json.dumps(body, sort_keys=True).encode('utf-8')
+
+    def send(self):
+        """Record the start of the gate and send the request.
+
+        A synchronous verdict or a delivery failure is kept for wait().
+        """
+        self._record_start()
+        try:
+            answer = self.client.send(self.body(), self.tag, self.deadline)
+        except gate_client.DeliveryError as e:
+            self._decision = (UNDELIVERABLE, str(e))
+            return
+        except Exception as e:
+            # A bug of ours must not leave the guest unaccounted for: it is
+            # a delivery failure and failure_policy decides.
+            LOG.exception('Third-party gate request failed unexpectedly',
+                          instance=self.instance)
+            self._decision = (UNDELIVERABLE, '%s: %s' % (
+                type(e).__name__, e))
+            return
+        if answer.status == gate_client.COMPLETED:
+            self._decision = (APPROVED, answer.reason)
+        elif answer.status == gate_client.FAILED:
+            self._decision = (REJECTED, answer.reason)
+        else:
+            self.status_url = answer.status_url
+            LOG.info('Third-party gate request accepted, waiting up to '
+                     '%(timeout)d seconds for the verdict (tag %(tag)s)',
+                     {'timeout': self.timeout, 'tag': self.tag},
+                     instance=self.instance)
+
+    # -- the wait ------------------------------------------------------
+
+    def wait(self):
+        """Wait for the verdict and enforce it.
+
+        :returns: APPROVE, CONTINUE (timeout or delivery failure let
+            through by the configuration) or AUDIT.
+        :raises: a GateAborted subclass when the guest may not run.
+        """
+        try:
+            decision, detail = self._decision or self._wait_for_verdict()
+        finally:
+            registry.REGISTRY.unregister(self._waiter)
+        return self._enforce(decision, detail)
+
+    def run_audit(self):
+        """Audit mode: the whole exchange, in a thread beside the boot."""
+        try:
+            self.send()
+            self.wait()
+        except Exception:
+            LOG.exception('Third-party gate audit failed',
+                          instance=self.instance)
+        finally:
+            registry.REGISTRY.unregister(self._waiter)
+
+    def _lookup(self):
+        """Ask the status endpoint, when there is one; None on failure."""
+        if not self.status_url:
+            return None
+        deadline = time.monotonic() + self.client.request_timeout
+        try:
+            return self.client.get_status(self.status_url, self.tag, deadline)
+        except gate_client.DeliveryError as e:
+            LOG.warning('Third-party gate status lookup at %(url)s failed: '
+                        '%(error)s', {'url': self.status_url, 'error': e},
+                        instance=self.instance)
+            return None
+
+    def _wait_for_verdict(self):
+        while True:
+            status = self._waiter.next_status(self.deadline)
+            if status is None:
+                # Pull reconciliation: a lost event must not fail a boot.
+                answer = self._lookup()
+                if answer is not None and answer.status in (
+                        gate_client.COMPLETED, gate_client.FAILED):
+                    LOG.info('Third-party gate verdict %s learnt from the '
+                             'status endpoint at the deadline',
+                             answer.status, instance=self.instance)
+                    return (APPROVED if answer.status ==
+                            gate_client.COMPLETED else REJECTED,
+                            answer.reason)
+                return TIMED_OUT, None
+            if status == gate_client.COMPLETED:
+                return APPROVED, None
+            if status == gate_client.FAILED:
+                # The event schema has no reason: ask for it.
+                answer = self._lookup()
+                reason = None
+                if answer is not None and answer.status == gate_client.FAILED:
+                    reason = answer.reason
+                return REJECTED, reason
+            # in-progress: a heartbeat.
+            self.deadline = max(self.deadline, min(
+                time.monotonic() + self.timeout, self.max_deadline))
+            LOG.info('Third-party gate heartbeat: waiting until %.1f more '
+                     'seconds', self.deadline - time.monotonic(),
+                     instance=self.instance)
+
+    def _enforce(self, decision, detail):
+        uuid = self.instance.uuid
+        if decision == APPROVED:
+            LOG.info('Third-party gate approved the server%s',
+                     ': %s' % detail if detail else '',
+                     instance=self.instance)
+            self._record_finish(None)
+            return AUDIT if self.audit else APPROVE
+        if decision == REJECTED:
+            error = exception.GateRejected(
+                uuid, reason=detail or 'no reason given')
+            let_through = self.audit
+        elif decision == TIMED_OUT:
+            error = exception.GateTimedOut(
+                uuid, seconds=int(round(self.deadline - self._start)))
+            let_through = self.audit or self.timeout_action == 'continue'
+        else:
+            error = exception.GateUndeliverable(uuid, error=detail)
+            let_through = self.audit or self.failure_policy == 'continue'
+        message = error.gate_reason
+        if let_through:
+            why = ('audit mode' if self.audit else
+                   'timeout_action=continue' if decision == TIMED_OUT else
+                   'failure_policy=continue')
+            message = '%s (%s: the server was let through)' % (message, why)
+        LOG.warning('%s', message, instance=self.instance)
+        self._record_finish(message)
+        if let_through:
+            return AUDIT if self.audit else CONTINUE
+        raise error
+
+    # -- the records ---------------------------------------------------
+
+    def _record_start(self):
+        try:
+            objects.InstanceActionEvent.event_start(
+                self.context, self.instance.uuid, EVENT_NAME,
+                want_result=False, host=self.instance.host or CONF.host)
+        except Exception:
+            LOG.warning('Could not record the start of the third-party gate '
+                        'as an instance action event', exc_info=True,
+                        instance=self.instance)
+
+    def _record_finish(self, error_message):
+        try:
+            if error_message is None:
+                objects.InstanceActionEvent.event_finish(
+                    self.context, self.instance.uuid, EVENT_NAME,
+                    want_result=False)
+            else:
+                # A traceback makes the result 'Error'; the gate has none
+                # worth showing, the message says it all.
+                objects.InstanceActionEvent.event_finish_with_failure(
+                    self.context, self.instance.uuid, EVENT_NAME,
+                    exc_val=error_message, exc_tb=error_message,
+                    want_result=False)
+        except Exception:
+            LOG.warning('Could not record the third-party gate decision as '
+                        'an instance action event', exc_info=True,
+                        instance=self.instance)

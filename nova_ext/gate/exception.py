@@ -1,0 +1,50 @@
+"""Exceptions of the third-party gate.
+
+The verdict exceptions subclass Nova's BuildAbortException on purpose: the
+compute manager turns that exception into an ERROR server with a fault,
+without rescheduling, and releases the networks and allocations of the
+build. A rejected boot must not be retried on another host: the third party
+said no to the server, not to the host.
+"""
+
+from nova import exception as nova_exception
+
+
+class GateConfigError(nova_exception.InvalidConfiguration):
+    """The ``[third_party_gate]`` configuration is invalid.
+
+    Raised when the libvirt driver loads the gate, so that nova-compute
+    refuses to start with a message naming the option instead of failing
+    boots later.
+    """
+
+    msg_fmt = 'Invalid configuration: %(reason)s'
+
+
+class GateAborted(nova_exception.BuildAbortException):
+    """Base class of the gate's verdicts that end a boot in ERROR."""
+
+    gate_msg = '%(detail)s'
+
+    def __init__(self, instance_uuid, **kwargs):
+        self.gate_reason = self.gate_msg % kwargs
+        super().__init__(instance_uuid=instance_uuid,
+                         reason=self.gate_reason)
+
+
+class GateRejected(GateAborted):
+    """The third party rejected the server."""
+
+    gate_msg = 'Third-party gate rejected the server: %(reason)s'
+
+
+class GateTimedOut(GateAborted):
+    """No verdict arrived before the deadline."""
+
+    gate_msg = 'Third-party gate gave no verdict within %(seconds)s seconds'
+
+
+class GateUndeliverable(GateAborted):
+    """The gate request could not be delivered to the third party."""
+
+    gate_msg = 'Third-party gate request could not be delivered: %(error)s'
