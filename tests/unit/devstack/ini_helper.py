@@ -1,0 +1,34 @@
+"""Minimal ``iniset``/``iniget`` for the DevStack plugin's tests.
+
+DevStack's own iniset edits a file in place with sed; this writes the same
+content through configparser so that the tests read back real ini files.
+"""
+
+import configparser
+import sys
+
+
+def _parser():
+    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    return parser
+
+
+def iniset(path, section, option, value):
+    parser = _parser()
+    parser.read(path)
+    if section != 'DEFAULT' and not parser.has_section(section):
+        parser.add_section(section)
+    parser.set(section, option, value)
+    with open(path, 'w') as f:
+        parser.write(f)
+
+
+def main(argv):
+    if len(argv) != 6 or argv[1] != 'set':
+        sys.exit('usage: ini_helper.py set FILE SECTION OPTION VALUE')
+    iniset(*argv[2:])
+
+
+if __name__ == '__main__':
+    main(sys.argv)

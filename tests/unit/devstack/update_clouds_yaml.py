@@ -1,0 +1,44 @@
+"""Stand-in for DevStack's tools/update_clouds_yaml.py.
+
+Same command line; adds or replaces one cloud in the clouds.yaml file.
+"""
+
+import argparse
+
+import yaml
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--file', required=True)
+    parser.add_argument('--os-cloud', required=True)
+    parser.add_argument('--os-region-name', default='RegionOne')
+    parser.add_argument('--os-identity-api-version', default='3')
+    parser.add_argument('--os-auth-url', required=True)
+    parser.add_argument('--os-username', required=True)
+    parser.add_argument('--os-password', required=True)
+    parser.add_argument('--os-project-name')
+    args = parser.parse_args()
+    try:
+        with open(args.file) as f:
+            clouds = yaml.safe_load(f) or {}
+    except FileNotFoundError:
+        clouds = {}
+    clouds.setdefault('clouds', {})[args.os_cloud] = {
+        'region_name': args.os_region_name,
+        'identity_api_version': args.os_identity_api_version,
+        'auth': {
+            'auth_url': args.os_auth_url,
+            'username': args.os_username,
+            'password': args.os_password,
+            'project_name': args.os_project_name,
+            'user_domain_id': 'default',
+            'project_domain_id': 'default',
+        },
+    }
+    with open(args.file, 'w') as f:
+        yaml.safe_dump(clouds, f, default_flow_style=False)
+
+
+if __name__ == '__main__':
+    main()
