@@ -158,7 +158,7 @@ class NovaEventPoster(object):
 
     @classmethod
     def from_cloud(cls, cloud, endpoint_override=None, headers=None,
-                   **kwargs):
+                   region_name=None, **kwargs):
         """Build a poster from an openstacksdk ``clouds.yaml`` cloud name.
 
         openstacksdk only reads the configuration here; the requests still go
@@ -172,7 +172,8 @@ class NovaEventPoster(object):
         return cls.from_session(
             region.get_session(),
             interface=region.get_interface(SERVICE_TYPE),
-            region_name=region.get_region_name(SERVICE_TYPE),
+            region_name=(region_name or
+                         region.get_region_name(SERVICE_TYPE)),
             endpoint_override=(endpoint_override or
                                region.get_endpoint(SERVICE_TYPE)),
             headers=headers, **kwargs)

@@ -993,7 +993,8 @@ def _load_poster(parser, args):
     try:
         if args.os_cloud:
             return ref_events.NovaEventPoster.from_cloud(
-                args.os_cloud, endpoint_override=endpoint, headers=headers)
+                args.os_cloud, endpoint_override=endpoint, headers=headers,
+                region_name=args.os_region_name)
         if args.os_auth_type:
             auth = loading.load_auth_from_argparse_arguments(args)
             sess = loading.load_session_from_argparse_arguments(
@@ -1016,9 +1017,16 @@ def _load_poster(parser, args):
 
 def main(argv=None):
     """Run the reference third party until SIGINT/SIGTERM."""
+    from keystoneauth1 import exceptions as ks_exc
+
     if argv is None:
         argv = sys.argv[1:]
-    parser = build_parser(argv)
+    try:
+        parser = build_parser(argv)
+    except ks_exc.NoMatchingPlugin as e:
+        sys.stderr.write('nova-ext-gate-reference: error: --os-auth-type: '
+                         '%s\n' % e)
+        return 2
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,

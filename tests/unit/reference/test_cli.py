@@ -1,0 +1,254 @@
+"""Tests of the ``nova-ext-gate-reference`` command line."""
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from unittest import mock
+
+import fixtures
+from keystoneauth1.identity import generic
+from keystoneauth1 import noauth
+from oslotest import base
+import requests
+
+from nova_ext.reference import events
+from nova_ext.reference import server
+from tests.unit.reference import fakes
+from tests.unit.reference import test_server
+
+ENV_VARS = ('OS_CLOUD', 'OS_AUTH_TYPE', 'OS_AUTH_PLUGIN', 'OS_AUTH_URL',
+            'OS_ENDPOINT_OVERRIDE', 'OS_REGION_NAME', 'OS_INTERFACE',
+            'OS_CLIENT_CONFIG_FILE')
+
+
+class CLITestCase(base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        for name in ENV_VARS:
+            self.useFixture(fixtures.EnvironmentVariable(name))
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def assertUsageError(self, argv, *texts):
+        stderr = io.StringIO()
+        with mock.patch('sys.stderr', stderr):
+            e = self.assertRaises(SystemExit, server.main, argv)
+        self.assertEqual(2, e.code)
+        for text in texts:
+            self.assertIn(text, stderr.getvalue())
+
+    def parse(self, argv):
+        parser = server.build_parser(argv)
+        return parser, parser.parse_args(argv)
+
+
+class TestArgumentErrors(CLITestCase):
+
+    def test_invalid_regex_names_the_flag(self):
+        self.assertUsageError(['--reject-name', '(unclosed'],
+                              '--reject-name: invalid regular expression',
+                              "'(unclosed'")
+        self.assertUsageError(['--ignore-name', '[a-'],
+                              '--ignore-name: invalid regular expression')
+
+    def test_numbers(self):
+        self.assertUsageError(['--delay', '-1'], '--delay must not be')
+        self.assertUsageError(['--delay', 'soon'], '--delay needs a number')
+        self.assertUsageError(['--delay', 'nan'], '--delay must not be')
+        self.assertUsageError(['--mode', 'async', '--compute-endpoint',
+                               'http://127.0.0.1:1', '--heartbeat', '0'],
+                              '--heartbeat must be positive')
+        self.assertUsageError(['--port', '65536'], '--port must be between')
+        self.assertUsageError(['--port', 'http'], '--port needs an integer')
+        self.assertUsageError(['--fail-first', '-2'],
+                              '--fail-first must not be negative')
+        self.assertUsageError(['--fail-first', 'x'], '--fail-first')
+
+    def test_mode(self):
+        self.assertUsageError(['--mode', 'later'], '--mode')
+        self.assertUsageError(['--heartbeat', '2'],
+                              '--heartbeat needs --mode async')
+        self.assertUsageError(['--mode', 'async'],
+                              '--mode async needs Nova credentials')
+
+    def test_secrets(self):
+        self.assertUsageError(['--secret', 'a', '--secret-file', 'b'],
+                              'not allowed with argument')
+        missing = os.path.join(self.tmp, 'missing')
+        self.assertUsageError(['--secret-file', missing],
+                              '--secret-file %s cannot be read' % missing)
+        empty = os.path.join(self.tmp, 'empty')
+        with open(empty, 'w') as f:
+            f.write('\n')
+        self.assertUsageError(['--secret-file', empty],
+                              '--secret-file %s is empty' % empty)
+        self.assertUsageError(['--secret', ''], '--secret must not be')
+
+    def test_extra_header(self):
+        self.assertUsageError(['--extra-header', 'no colon'],
+                              "--extra-header needs 'Name: value'")
+        self.assertUsageError(['--extra-header', 'Bad Name: x'],
+                              '--extra-header')
+
+    def test_host(self):
+        self.assertUsageError(['--host', 'example.com'],
+                              '--host must be an IP address')
+
+    def test_endpoint(self):
+        self.assertUsageError(['--compute-endpoint', 'ftp://x'],
+                              'compute endpoint must be an http(s) URL')
+
+    def test_unknown_auth_type(self):
+        stderr = io.StringIO()
+        with mock.patch('sys.stderr', stderr):
+            self.assertEqual(2, server.main(['--os-auth-type', 'nope']))
+        self.assertIn('--os-auth-type', stderr.getvalue())
+
+    def test_unknown_cloud(self):
+        with open(os.path.join(self.tmp, 'clouds.yaml'), 'w') as f:
+            f.write('clouds: {}\n')
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_CLIENT_CONFIG_FILE', os.path.join(self.tmp, 'clouds.yaml')))
+        self.assertUsageError(['--mode', 'async', '--os-cloud', 'nowhere'],
+                              '--os-cloud nowhere')
+
+    def test_missing_auth_options(self):
+        self.assertUsageError(['--mode', 'async', '--os-auth-type',
+                               'password'],
+                              'cannot set up the compute API client')
+
+
+class TestPosterLoading(CLITestCase):
+
+    def test_noauth_endpoint_and_headers(self):
+        parser, args = self.parse([
+            '--compute-endpoint', 'http://127.0.0.1:9/v2.1',
+            '--extra-header', 'X-Roles: third_party_gate_reporter',
+            '--extra-header', 'X-Auth-Project-Id:p'])
+        poster = server._load_poster(parser, args)
+        self.assertIsInstance(poster.adapter.session.auth, noauth.NoAuth)
+        self.assertEqual('http://127.0.0.1:9/v2.1',
+                         poster.adapter.endpoint_override)
+        self.assertEqual({'X-Roles': 'third_party_gate_reporter',
+                          'X-Auth-Project-Id': 'p'},
+                         poster.adapter.additional_headers)
+
+    def test_keystoneauth_options(self):
+        argv = ['--os-auth-type', 'password',
+                '--os-auth-url', 'http://127.0.0.1:9/identity',
+                '--os-username', 'gate', '--os-password', 'pw',
+                '--os-project-name', 'service',
+                '--os-user-domain-id', 'default',
+                '--os-project-domain-id', 'default',
+                '--os-interface', 'internal', '--os-region-name', 'R1']
+        parser, args = self.parse(argv)
+        poster = server._load_poster(parser, args)
+        self.assertIsInstance(poster.adapter.session.auth, generic.Password)
+        self.assertEqual('compute', poster.adapter.service_type)
+        self.assertEqual('internal', poster.adapter.interface)
+        self.assertEqual('R1', poster.adapter.region_name)
+        self.assertIsNone(poster.adapter.endpoint_override)
+
+    def test_os_auth_url_implies_password(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_AUTH_URL', 'http://127.0.0.1:9/identity'))
+        parser, args = self.parse(['--os-username', 'gate'])
+        self.assertEqual('password', args.os_auth_type)
+
+    def test_nothing(self):
+        parser, args = self.parse([])
+        self.assertIsNone(server._load_poster(parser, args))
+
+
+class TestCommand(CLITestCase):
+    """Run the real console script code in a child process."""
+
+    def run_cmd(self, *argv, env=None):
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        proc = subprocess.Popen(
+            [sys.executable, '-m', 'nova_ext.reference.server'] + list(argv),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env,
+            text=True)
+        self.addCleanup(self._reap, proc)
+        line = proc.stdout.readline()
+        self.assertIn('nova-ext-gate-reference listening on http://', line,
+                      proc.stderr.read() if not line else line)
+        return proc, line.split()[-1]
+
+    @staticmethod
+    def _reap(proc):
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+    def stop(self, proc):
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(0, proc.wait(timeout=30))
+        return proc.stderr.read()
+
+    def post(self, url, body, secret=None):
+        raw = json.dumps(body).encode('utf-8')
+        headers = {server.TAG_HEADER: body['tag']}
+        if secret:
+            headers[server.SIGNATURE_HEADER] = server.sign(secret, raw)
+        return requests.post(url, data=raw, headers=headers, timeout=30)
+
+    def test_sync_with_secret_file(self):
+        secret_file = os.path.join(self.tmp, 'secret')
+        with open(secret_file, 'w') as f:
+            f.write('s3cret\n')
+        proc, url = self.run_cmd('--secret-file', secret_file,
+                                 '--reject-name', '^bad')
+        body = test_server.gate_body(display_name='bad-1')
+        self.assertEqual(401, self.post(url, body, 'wrong').status_code)
+        resp = self.post(url, body, 's3cret')
+        self.assertEqual({'status': 'failed',
+                          'reason': 'display name matches ^bad'},
+                         resp.json())
+        log = self.stop(proc)
+        self.assertIn('display name matches ^bad', log)
+        self.assertIn(body['server_uuid'], log)
+
+    def test_async_with_compute_endpoint(self):
+        nova = fakes.FakeNova()
+        self.addCleanup(nova.stop)
+        proc, url = self.run_cmd(
+            '--mode', 'async', '--compute-endpoint', nova.endpoint,
+            '--extra-header', 'X-Roles: %s' % events.REPORTER_ROLE,
+            '--heartbeat', '0.2', '--delay', '0.5')
+        body = test_server.gate_body()
+        resp = self.post(url, body)
+        self.assertEqual(202, resp.status_code)
+        posts = nova.wait_for_posts(3)
+        self.assertEqual(['in-progress', 'in-progress', 'completed'],
+                         [p['body']['events'][0]['status'] for p in posts])
+        self.assertEqual(events.REPORTER_ROLE, posts[0]['headers']['X-Roles'])
+        self.assertEqual('compute 2.93',
+                         posts[0]['headers']['OpenStack-API-Version'])
+        self.stop(proc)
+
+    def test_async_with_clouds_yaml(self):
+        nova = fakes.FakeNova()
+        self.addCleanup(nova.stop)
+        clouds = os.path.join(self.tmp, 'clouds.yaml')
+        with open(clouds, 'w') as f:
+            f.write('clouds:\n  gate:\n    auth_type: none\n'
+                    '    auth:\n      endpoint: %s\n' % nova.endpoint)
+        proc, url = self.run_cmd(
+            '--mode', 'async', '--os-cloud', 'gate', '--reject-name', 'x',
+            '--extra-header', 'X-Roles: %s' % events.REPORTER_ROLE,
+            env={'OS_CLIENT_CONFIG_FILE': clouds})
+        body = test_server.gate_body(display_name='x')
+        self.assertEqual(202, self.post(url, body).status_code)
+        post, = nova.wait_for_posts(1)
+        self.assertEqual('failed', post['body']['events'][0]['status'])
+        self.assertEqual('/v2.1/os-server-external-events', post['path'])
+        status = requests.get(url.replace('/gate', '/status/') + body['tag'])
+        self.assertEqual('display name matches x', status.json()['reason'])
+        self.stop(proc)
