@@ -1,0 +1,4 @@
+from nova_ext_tempest_plugin.services.gate_events_client import \
+    GateEventsClient
+
+__all__ = ['GateEventsClient']
