@@ -22,6 +22,7 @@ import testtools
 import yaml
 
 from nova_ext.conf import opts as nova_ext_opts
+from nova_ext.reference import server as reference_server
 from nova_ext_tempest_plugin import config as tempest_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -340,6 +341,11 @@ class DevStackPluginTestCase(testtools.TestCase):
              '--os-cloud', 'nova-ext-gate'],
             argv)
         self.assertNotIn('service-pass', run[0][2])
+        # The reference service's own parser accepts the command line.
+        args = reference_server.build_parser(argv[1:]).parse_args(argv[1:])
+        self.assertEqual(('async', 'nova-ext-gate', secret_file, 9099),
+                         (args.mode, args.os_cloud, args.secret_file,
+                          args.port))
         self.assertIn(('wait_for_service', '60',
                        'http://127.0.0.1:9099/healthz'), commands)
         # Accounts exist before the service that uses them starts.
@@ -359,6 +365,8 @@ class DevStackPluginTestCase(testtools.TestCase):
         self.assertEqual('2', argv[argv.index('--heartbeat') + 1])
         self.assertEqual('^bad', argv[argv.index('--reject-name') + 1])
         self.assertEqual('9500', argv[argv.index('--port') + 1])
+        args = reference_server.build_parser(argv[1:]).parse_args(argv[1:])
+        self.assertEqual((5.0, 2.0), (args.delay, args.heartbeat))
 
     def test_extra_without_reference_service(self):
         # An operator's own third party still needs the reporter role.

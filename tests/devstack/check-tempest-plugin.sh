@@ -1,0 +1,60 @@
+#!/bin/bash
+#
+# Check that nova_ext_tempest_plugin loads in tempest from PyPI: the plugin is
+# listed, its tests are discovered with an idempotent id each, and without
+# [service_available] nova_ext every test class skips itself.
+#
+# tempest goes into its own venv (TEMPEST_VENV, default .tempest-venv in the
+# repository), not into the venv of nova_ext's tests.
+#
+# Usage: tests/devstack/check-tempest-plugin.sh
+
+set -o errexit
+set -o nounset
+set -o pipefail
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+VENV=${TEMPEST_VENV:-$REPO/.tempest-venv}
+PYTHON=${PYTHON:-python3}
+
+if [[ ! -x $VENV/bin/tempest ]]; then
+    $PYTHON -m venv "$VENV"
+    if ! "$VENV/bin/pip" install -q -c "$REPO/constraints.txt" tempest; then
+        echo "tempest conflicts with constraints.txt; installing it alone"
+        "$VENV/bin/pip" install -q tempest
+    fi
+fi
+# The plugin only needs tempest; nova_ext's own requirements stay out.
+"$VENV/bin/pip" install -q --no-deps -e "$REPO"
+
+WORKSPACE=$(mktemp -d)
+trap 'rm -rf "$WORKSPACE"' EXIT
+"$VENV/bin/tempest" init "$WORKSPACE/ws" > /dev/null
+cd "$WORKSPACE/ws"
+
+"$VENV/bin/tempest" list-plugins | tee "$WORKSPACE/plugins"
+grep -q 'nova_ext_tempest_plugin.plugin:NovaExtTempestPlugin' \
+    "$WORKSPACE/plugins"
+
+"$VENV/bin/python" -m stestr list nova_ext_tempest_plugin \
+    > "$WORKSPACE/tests"
+total=$(grep -c '^nova_ext_tempest_plugin\.' "$WORKSPACE/tests" || true)
+with_id=$(grep -c '\[id-[0-9a-f-]\{36\}' "$WORKSPACE/tests" || true)
+echo "$total tests discovered, $with_id with an idempotent id"
+if [[ $total -eq 0 || $total -ne $with_id ]]; then
+    echo "FAIL: every test needs @decorators.idempotent_id" >&2
+    exit 1
+fi
+"$VENV/bin/check-uuid" --package nova_ext_tempest_plugin
+
+# Not configured for nova-ext: every class must skip, none may error.
+"$VENV/bin/tempest" run --regex '^nova_ext_tempest_plugin\.' \
+    > "$WORKSPACE/run" 2>&1 || true
+if ! grep -q -- "- Failed: 0" "$WORKSPACE/run" || \
+        ! grep -q -- "- Passed: 0" "$WORKSPACE/run" || \
+        grep -q -- "- Skipped: 0" "$WORKSPACE/run"; then
+    cat "$WORKSPACE/run"
+    echo "FAIL: the plugin's tests did not all skip" >&2
+    exit 1
+fi
+echo "OK: nova_ext_tempest_plugin loads"
