@@ -60,9 +60,13 @@ Python API::
 
 ``ReferenceThirdParty(host='127.0.0.1', port=0, secret=None, mode='sync',
 reject_name=None, ignore_name=None, delay=0.0, heartbeat=None, nova=None,
-reject_reason=None, approve_reason=..., fail_first=0)``:
+reject_reason=None, approve_reason=..., fail_first=0,
+offer_status_url=True)``:
 
 * ``secret``: str or bytes; None disables signature checks.
+* ``offer_status_url=False`` leaves ``status_url`` out of pending answers
+  (``{"status": "pending"}``), for the gate's no-status-endpoint path; the
+  endpoint itself still answers.
 * ``nova``: where async verdicts go: a :class:`~.events.NovaEventPoster`, a
   keystoneauth1 ``Adapter`` or ``Session`` (wrapped into a poster), or any
   callable ``f(event_dict)`` (called with ``{"name", "server_uuid", "tag",
@@ -238,10 +242,30 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.0'
     server_version = 'nova-ext-gate-reference'
     # A client that connects and sends nothing must not hold stop() forever.
-    timeout = 30
+    timeout = 10
 
     def log_message(self, fmt, *args):
         LOG.debug('%s - ' + fmt, self.client_address[0], *args)
+
+    def send_error(self, code, message=None, explain=None):
+        """Answer http.server's own errors (bad request line...) in JSON.
+
+        The base class answers them with an HTML page; every answer of this
+        service is JSON so that clients have one format to parse.
+        """
+        short = self.responses.get(code, ('error',))[0]
+        self.close_connection = True
+        data = json.dumps({'error': message or short}).encode('utf-8')
+        self.send_response(code, short)
+        self.send_header('Connection', 'close')
+        with_body = (code >= 200 and code not in (204, 205, 304) and
+                     getattr(self, 'command', None) != 'HEAD')
+        if with_body:
+            self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(data)
 
     def _send_json(self, status, body):
         data = json.dumps(body).encode('utf-8')
@@ -332,7 +356,8 @@ class ReferenceThirdParty(object):
                  reject_name=None, ignore_name=None, delay=0.0,
                  heartbeat=None, nova=None, nova_endpoint=None,
                  nova_headers=None, reject_reason=None,
-                 approve_reason=DEFAULT_APPROVE_REASON, fail_first=0):
+                 approve_reason=DEFAULT_APPROVE_REASON, fail_first=0,
+                 offer_status_url=True):
         if mode not in MODES:
             raise ValueError('mode must be one of %s, not %r'
                              % (', '.join(MODES), mode))
@@ -388,6 +413,7 @@ class ReferenceThirdParty(object):
         self.reject_reason = reject_reason
         self.approve_reason = approve_reason
         self.fail_first = fail_first
+        self.offer_status_url = offer_status_url
 
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
@@ -630,12 +656,16 @@ class ReferenceThirdParty(object):
     def _post_event(self, decision, status):
         if self._post is None:
             raise RuntimeError('no nova configured to post events to')
-        result = self._post(decision.server_uuid, decision.tag, status)
-        with self._cond:
-            if status == 'in-progress':
-                decision.heartbeats += 1
+        if status == 'in-progress':
+            # Said before the event leaves, so that whoever receives it
+            # (the gate) finds the status endpoint agreeing.
+            with self._cond:
                 if not decision.decided:
                     decision.status = 'in-progress'
+                decision.heartbeats += 1
+                self._cond.notify_all()
+        result = self._post(decision.server_uuid, decision.tag, status)
+        with self._cond:
             self._events.append(result)
             del self._events[:-MAX_RECORDS]
             self._cond.notify_all()
@@ -652,6 +682,8 @@ class ReferenceThirdParty(object):
         return 'approve', 'completed', self.approve_reason
 
     def _pending_answer(self, tag):
+        if not self.offer_status_url:
+            return 202, {'status': 'pending'}
         return 202, {'status': 'pending', 'status_url': self.status_url(tag)}
 
     def _verdict_answer(self, decision):
@@ -798,22 +830,29 @@ class ReferenceThirdParty(object):
 
     def _async_verdict(self, decision, verdict, reason):
         try:
-            end = time.monotonic() + self.delay
+            # Heartbeats go at fixed times (start + k * interval) so that
+            # slow event posts do not make them drift.
+            start = time.monotonic()
+            end = start + self.delay
+            beats = 0
             while True:
-                remaining = end - time.monotonic()
-                if remaining <= 0:
-                    break
-                step = remaining
+                now = time.monotonic()
+                wake = end
                 if self.heartbeat_interval:
-                    step = min(step, self.heartbeat_interval)
-                if self._stopping.wait(step):
+                    wake = min(end, start + (beats + 1) *
+                               self.heartbeat_interval)
+                if self._stopping.wait(max(0.0, wake - now)):
                     LOG.info('Stopping: tag %s left undecided',
                              decision.tag)
                     return
                 if decision.decided:
                     return
-                if end - time.monotonic() > 0:
-                    self._post_event(decision, 'in-progress')
+                if wake >= end:
+                    break
+                self._post_event(decision, 'in-progress')
+                # Beats missed during a slow post are skipped, not bunched.
+                beats = max(beats + 1, int((time.monotonic() - start) //
+                                           self.heartbeat_interval))
             with self._cond:
                 if decision.decided:
                     return
@@ -962,6 +1001,9 @@ def build_parser(argv):
     parser.add_argument('--fail-first', type=int, default=0, metavar='N',
                         help='Answer 503 to the first N deliveries of each '
                              'tag (exercises the gate retries).')
+    parser.add_argument('--no-status-url', dest='offer_status_url',
+                        action='store_false',
+                        help='Leave status_url out of pending answers.')
     parser.add_argument('--compute-endpoint', metavar='URL',
                         help='Compute API endpoint. Without keystoneauth1 '
                              'options or --os-cloud, the keystoneauth1 '
@@ -1065,7 +1107,8 @@ def main(argv=None):
         host=args.host, port=args.port, secret=secret, mode=args.mode,
         reject_name=args.reject_name, ignore_name=args.ignore_name,
         delay=args.delay, heartbeat=args.heartbeat, nova=poster,
-        reject_reason=args.reject_reason, fail_first=args.fail_first)
+        reject_reason=args.reject_reason, fail_first=args.fail_first,
+        offer_status_url=args.offer_status_url)
     try:
         tp.start()
     except OSError as e:

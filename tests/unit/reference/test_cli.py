@@ -242,10 +242,13 @@ class TestCommand(CLITestCase):
                     '    auth:\n      endpoint: %s\n' % nova.endpoint)
         proc, url = self.run_cmd(
             '--mode', 'async', '--os-cloud', 'gate', '--reject-name', 'x',
+            '--no-status-url',
             '--extra-header', 'X-Roles: %s' % events.REPORTER_ROLE,
             env={'OS_CLIENT_CONFIG_FILE': clouds})
         body = test_server.gate_body(display_name='x')
-        self.assertEqual(202, self.post(url, body).status_code)
+        resp = self.post(url, body)
+        self.assertEqual(202, resp.status_code)
+        self.assertEqual({'status': 'pending'}, resp.json())
         post, = nova.wait_for_posts(1)
         self.assertEqual('failed', post['body']['events'][0]['status'])
         self.assertEqual('/v2.1/os-server-external-events', post['path'])
