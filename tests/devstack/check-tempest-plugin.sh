@@ -29,7 +29,8 @@ fi
 
 WORKSPACE=$(mktemp -d)
 trap 'rm -rf "$WORKSPACE"' EXIT
-"$VENV/bin/tempest" init "$WORKSPACE/ws" > /dev/null
+"$VENV/bin/tempest" init --workspace-path "$WORKSPACE/workspace.yaml" \
+    "$WORKSPACE/ws" > /dev/null
 cd "$WORKSPACE/ws"
 
 "$VENV/bin/tempest" list-plugins | tee "$WORKSPACE/plugins"
