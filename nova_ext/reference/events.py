@@ -29,7 +29,11 @@ Three ways to get a :class:`NovaEventPoster`:
           headers=reporter_headers(project_id=self.api.project_id))
 
   (Nova 34 has no ``noauth2`` middleware any more; with a real keystone
-  the role comes from the token.)
+  the role comes from the token.) Give the server's project as
+  ``project_id``: nova-api looks the servers up with the caller's context,
+  which is project-scoped unless the caller is an admin, so a reporter of
+  another project gets ``207`` with a per-event ``404`` (``PostResult.ok``
+  is then False).
 """
 
 import dataclasses

@@ -973,7 +973,8 @@ def build_parser(argv):
     secrets = parser.add_mutually_exclusive_group()
     secrets.add_argument('--secret',
                          help='Shared secret of the HMAC signatures (same '
-                              'as [third_party_gate] secret).')
+                              'as [third_party_gate] secret). Visible in '
+                              'ps: prefer --secret-file.')
     secrets.add_argument('--secret-file',
                          help='File holding the shared secret (trailing '
                               'newline ignored).')

@@ -151,6 +151,9 @@ class TestPosterLoading(CLITestCase):
         self.assertEqual('internal', poster.adapter.interface)
         self.assertEqual('R1', poster.adapter.region_name)
         self.assertIsNone(poster.adapter.endpoint_override)
+        parser, args = self.parse(argv + ['--timeout', '5'])
+        poster = server._load_poster(parser, args)
+        self.assertEqual(5.0, poster.adapter.session.timeout)
 
     def test_os_auth_url_implies_password(self):
         self.useFixture(fixtures.EnvironmentVariable(

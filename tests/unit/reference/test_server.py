@@ -202,6 +202,28 @@ class TestSyncRules(ReferenceTestCase):
         self.assertGreaterEqual(elapsed, 0.6)
         self.assertEqual('pending', seen['status'])
 
+    def test_concurrent_requests(self):
+        tp = self.start(delay=0.5, reject_name='odd')
+        bodies = [gate_body(display_name='odd' if i % 2 else 'even')
+                  for i in range(10)]
+        answers = {}
+
+        def post(body):
+            answers[body['tag']] = self.post(tp, body).json()['status']
+
+        threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # Served in parallel: ten half-second answers in well under 5s.
+        self.assertLess(time.monotonic() - start, 3)
+        self.assertEqual(
+            {b['tag']: ('failed' if b['display_name'] == 'odd'
+                        else 'completed') for b in bodies}, answers)
+        self.assertEqual(10, len(tp.decisions))
+
     def test_ignore_leaves_pending(self):
         tp = self.start(ignore_name='^slow', reject_name='.')
         body = gate_body(display_name='slow-1')
