@@ -108,8 +108,9 @@ class NovaExtBaseTest(test.BaseTestCase):
         client = client or self.servers_client
         servers = self._boot(client, name, count)
         for server in servers:
+            # ignore_error: a rejected server is in ERROR until it is gone.
             self.addCleanup(waiters.wait_for_server_termination, client,
-                            server['id'])
+                            server['id'], ignore_error=True)
             self.addCleanup(test_utils.call_and_ignore_notfound_exc,
                             client.delete_server, server['id'])
         return servers
@@ -120,7 +121,7 @@ class NovaExtBaseTest(test.BaseTestCase):
         client = cls.servers_client
         server = cls._boot(client, name)[0]
         cls.addClassResourceCleanup(waiters.wait_for_server_termination,
-                                    client, server['id'])
+                                    client, server['id'], ignore_error=True)
         cls.addClassResourceCleanup(test_utils.call_and_ignore_notfound_exc,
                                     client.delete_server, server['id'])
         return waiters.wait_for_server_status(

@@ -74,7 +74,8 @@ class GateLifecycleScenarioTest(base.NovaExtGateBaseTest):
         self.assertEqual(used_before, self._used())
 
     def wait_for_deleted(self, server_id):
-        waiters.wait_for_server_termination(self.servers_client, server_id)
+        waiters.wait_for_server_termination(self.servers_client, server_id,
+                                            ignore_error=True)
 
     @decorators.idempotent_id('c3ee159b-8d9e-4911-8a74-3ee3ab692f17')
     def test_multi_create_of_rejected_servers(self):
