@@ -221,9 +221,13 @@ def _compile(name, pattern):
 
 
 def _parse_time(value):
+    """Parse a protocol time: ISO 8601 with a time zone (UTC ``Z``)."""
     if not isinstance(value, str):
         raise ValueError('not a string')
-    return datetime.datetime.fromisoformat(value)
+    parsed = datetime.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError('no time zone')
+    return parsed
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -513,12 +517,14 @@ class ReferenceThirdParty(object):
 
     @property
     def port(self):
+        """The bound port (the real one when started with port 0)."""
         if self._httpd is None:
             raise RuntimeError('reference third party not started')
         return self._httpd.server_address[1]
 
     @property
     def base_url(self):
+        """``http://host:port``, without a path."""
         host = self.host
         if ':' in host:
             host = '[%s]' % host
@@ -530,6 +536,7 @@ class ReferenceThirdParty(object):
         return self.base_url + '/gate'
 
     def status_url(self, tag):
+        """The status endpoint URL of ``tag`` (as offered to the gate)."""
         return '%s/status/%s' % (self.base_url,
                                  urllib.parse.quote(tag, safe=''))
 
@@ -537,11 +544,13 @@ class ReferenceThirdParty(object):
 
     @property
     def requests(self):
+        """Every ``POST /gate`` received (copies), oldest first."""
         with self._lock:
             return [dataclasses.replace(r) for r in self._requests]
 
     @property
     def decisions(self):
+        """Tag -> :class:`Decision` (copies), oldest first."""
         with self._lock:
             return collections.OrderedDict(
                 (t, dataclasses.replace(d))
@@ -549,11 +558,13 @@ class ReferenceThirdParty(object):
 
     @property
     def events(self):
+        """Every event posted to Nova (:class:`~.events.PostResult`)."""
         with self._lock:
             return list(self._events)
 
     @property
     def status_queries(self):
+        """Every ``GET /status/<tag>`` received (copies), oldest first."""
         with self._lock:
             return [dataclasses.replace(q) for q in self._status_queries]
 
@@ -741,7 +752,8 @@ class ReferenceThirdParty(object):
             try:
                 _parse_time(body.get(field))
             except ValueError:
-                raise _HTTPError(400, '%s must be an ISO 8601 time, not %r'
+                raise _HTTPError(400, '%s must be an ISO 8601 time with a '
+                                      'time zone, not %r'
                                  % (field, body.get(field)))
 
     def _handle_gate(self, path, headers, raw):
@@ -956,15 +968,35 @@ def _header_arg(value):
     return name, content.strip()
 
 
+_EPILOG = """\
+Once listening, the command prints one line to stdout:
+  nova-ext-gate-reference listening on http://HOST:PORT/gate
+(set [third_party_gate] url to that URL) and logs every request and decision
+to stderr. SIGINT or SIGTERM stop it (exit status 0).
+
+examples:
+  nova-ext-gate-reference --port 9099 --secret-file /etc/nova/gate-secret \\
+      --reject-name '^forbidden-'
+  nova-ext-gate-reference --mode async --os-cloud devstack-gate \\
+      --heartbeat 20 --delay 60
+  # a test compute API that trusts headers (no keystone):
+  nova-ext-gate-reference --mode async \\
+      --compute-endpoint http://127.0.0.1:8774/v2.1 \\
+      --extra-header 'X-Roles: third_party_gate_reporter'
+"""
+
+
 def build_parser(argv):
     """Return the argparse parser (keystoneauth1 options depend on argv)."""
     from keystoneauth1 import loading
 
     parser = argparse.ArgumentParser(
         prog='nova-ext-gate-reference',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Reference third party for the nova-ext boot gate: '
                     'answers gate requests by simple rules, synchronously '
-                    'or by posting third-party-gate events to Nova.')
+                    'or by posting third-party-gate events to Nova.',
+        epilog=_EPILOG)
     parser.add_argument('--host', default='127.0.0.1',
                         help='Address to listen on (default: 127.0.0.1).')
     parser.add_argument('--port', type=_port, default=0,

@@ -333,6 +333,8 @@ class TestMalformed(ReferenceTestCase):
             ({'operation': None}, 'operation must be'),
             ({'deadline': 'tomorrow'}, 'deadline must be an ISO 8601'),
             ({'max_deadline': 3}, 'max_deadline must be an ISO 8601'),
+            ({'deadline': '2026-11-22T10:00:00'},
+             'deadline must be an ISO 8601 time with a time zone'),
         ]
         for overrides, text in cases:
             self.assertBadRequest(self.post(tp, gate_body(**overrides)),
