@@ -1,0 +1,230 @@
+"""Tests of the gate's HTTP client against a real loopback server."""
+
+import hashlib
+import hmac
+import json
+import socket
+import time
+
+import fixtures
+from oslo_config import cfg
+from oslo_config import fixture as config_fixture
+import requests_mock
+import testtools
+
+from nova_ext.conf import third_party_gate as gate_conf
+from nova_ext.gate import client
+from tests.unit.gate import fakes
+
+BODY = json.dumps({'version': 1, 'tag': 't'}).encode('utf-8')
+
+
+class ClientTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.log = self.useFixture(fixtures.FakeLogger())
+        self.conf = self.useFixture(config_fixture.Config(cfg.ConfigOpts()))
+        gate_conf.register_opts(self.conf.conf)
+        self.conf.config(enabled=True, request_timeout=2, max_retries=2,
+                         retry_backoff=0.05, group='third_party_gate')
+
+    def client(self, tp=None, **flags):
+        if tp is not None:
+            flags.setdefault('url', tp.url)
+        self.conf.config(group='third_party_gate', **flags)
+        return client.GateClient(self.conf.conf.third_party_gate)
+
+    def send(self, gate_client, seconds=5):
+        return gate_client.send(BODY, 't', time.monotonic() + seconds)
+
+
+class TestSend(ClientTestCase):
+
+    def test_signed_request(self):
+        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(
+            body={'status': 'completed', 'reason': 'fine'})))
+        answer = self.send(self.client(tp, secret='k3y'))
+        self.assertEqual('completed', answer.status)
+        self.assertEqual('fine', answer.reason)
+        self.assertFalse(answer.pending)
+        [req] = tp.requests
+        self.assertEqual('POST', req['method'])
+        self.assertEqual(BODY, req['body'])
+        self.assertEqual('application/json', req['headers']['Content-Type'])
+        self.assertEqual('t', req['headers']['X-Nova-Ext-Tag'])
+        expected = hmac.new(b'k3y', BODY, hashlib.sha256).hexdigest()
+        self.assertEqual('sha256=' + expected,
+                         req['headers']['X-Nova-Ext-Signature'])
+
+    def test_no_secret_no_signature(self):
+        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(
+            body={'status': 'failed'})))
+        answer = self.send(self.client(tp))
+        self.assertEqual('failed', answer.status)
+        self.assertIsNone(answer.reason)
+        self.assertNotIn('X-Nova-Ext-Signature', tp.requests[0]['headers'])
+
+    def test_pending_with_status_url(self):
+        tp = self.useFixture(fakes.FakeThirdParty())
+        tp.script(fakes.Answer(code=202, body={
+            'status': 'pending', 'status_url': tp.status_url}))
+        answer = self.send(self.client(tp))
+        self.assertTrue(answer.pending)
+        self.assertEqual(tp.status_url, answer.status_url)
+
+    def test_relative_status_url_ignored(self):
+        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(
+            code=202, body={'status': 'in-progress',
+                            'status_url': '/status/t'})))
+        answer = self.send(self.client(tp))
+        self.assertTrue(answer.pending)
+        self.assertIsNone(answer.status_url)
+
+    def test_empty_202_is_pending(self):
+        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(code=202)))
+        answer = self.send(self.client(tp))
+        self.assertEqual('pending', answer.status)
+        self.assertIsNone(answer.status_url)
+
+    def test_5xx_retried(self):
+        tp = self.useFixture(fakes.FakeThirdParty(
+            fakes.Answer(code=503), fakes.Answer(code=500),
+            fakes.Answer(body={'status': 'completed'})))
+        start = time.monotonic()
+        answer = self.send(self.client(tp, retry_backoff=0.2))
+        self.assertEqual('completed', answer.status)
+        times = [r['time'] for r in tp.requests]
+        self.assertEqual(3, len(times))
+        # Exponential backoff: 0.2 then 0.4 seconds.
+        self.assertGreaterEqual(times[1] - times[0], 0.2)
+        self.assertGreaterEqual(times[2] - times[1], 0.4)
+        self.assertLess(time.monotonic() - start, 3)
+
+    def test_all_tries_failed(self):
+        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(code=500)))
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                self.client(tp))
+        self.assertEqual('HTTP 500 (after 3 tries)', str(exc))
+        self.assertEqual(3, len(tp.requests))
+        self.assertIn('failed (try 3 of 3): HTTP 500', self.log.output)
+
+    def test_4xx_not_retried(self):
+        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(code=403)))
+        exc = self.assertRaises(client.Refused, self.send, self.client(tp))
+        self.assertEqual('refused with HTTP 403', str(exc))
+        self.assertEqual(1, len(tp.requests))
+
+    def test_invalid_answers_are_delivery_failures(self):
+        for answer, error in (
+                (fakes.Answer(raw=b'{nope'), 'answer is not valid JSON'),
+                (fakes.Answer(body=['completed']),
+                 'answer is not a JSON object'),
+                (fakes.Answer(body={'status': 'yes'}),
+                 "answer has an unknown status 'yes'"),
+                (fakes.Answer(body={}), 'answer has an unknown status None')):
+            tp = self.useFixture(fakes.FakeThirdParty(answer))
+            exc = self.assertRaises(client.DeliveryError, self.send,
+                                    self.client(tp, max_retries=1))
+            self.assertIn(error, str(exc))
+            self.assertIn('(after 2 tries)', str(exc))
+            self.assertEqual(2, len(tp.requests))
+
+    def test_connection_refused(self):
+        sock = socket.socket()
+        sock.bind(('127.0.0.1', 0))
+        url = 'http://127.0.0.1:%d/gate' % sock.getsockname()[1]
+        sock.close()
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                self.client(url=url))
+        self.assertTrue(str(exc).startswith('ConnectionError: '), exc)
+        self.assertTrue(str(exc).endswith('(after 3 tries)'), exc)
+
+    def test_request_timeout_capped_by_deadline(self):
+        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(
+            body={'status': 'completed'}, delay=3)))
+        gate_client = self.client(tp, request_timeout=10, max_retries=0)
+        start = time.monotonic()
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                gate_client, seconds=0.5)
+        self.assertLess(time.monotonic() - start, 1.5)
+        self.assertIn('ReadTimeout', str(exc))
+
+    def test_retries_bounded_by_deadline(self):
+        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(code=500)))
+        gate_client = self.client(tp, max_retries=100, retry_backoff=0.2)
+        start = time.monotonic()
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                gate_client, seconds=1)
+        self.assertLess(time.monotonic() - start, 1.2)
+        self.assertIn('deadline reached after', str(exc))
+        # 0.2 + 0.4 fit in the second, 0.8 more does not.
+        self.assertEqual(3, len(tp.requests))
+
+    def test_deadline_already_passed(self):
+        tp = self.useFixture(fakes.FakeThirdParty())
+        self.assertRaises(client.DeliveryError, self.send, self.client(tp),
+                          seconds=-1)
+        self.assertEqual([], tp.requests)
+
+
+class TestStatus(ClientTestCase):
+
+    def test_signed_status_query(self):
+        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(
+            body={'status': 'failed', 'reason': 'no licence'})))
+        answer = self.client(tp, secret='k3y').get_status(
+            tp.status_url, 'the-tag', time.monotonic() + 2)
+        self.assertEqual('failed', answer.status)
+        self.assertEqual('no licence', answer.reason)
+        [req] = tp.requests
+        self.assertEqual('GET', req['method'])
+        self.assertEqual('/status', req['path'])
+        self.assertEqual('the-tag', req['headers']['X-Nova-Ext-Tag'])
+        expected = hmac.new(b'k3y', b'the-tag', hashlib.sha256).hexdigest()
+        self.assertEqual('sha256=' + expected,
+                         req['headers']['X-Nova-Ext-Signature'])
+
+    def test_status_errors(self):
+        for answer, exc_class in (
+                (fakes.Answer(code=404, body={'error': 'x'}), client.Refused),
+                (fakes.Answer(code=200), client.DeliveryError),
+                (fakes.Answer(code=502), client.DeliveryError)):
+            tp = self.useFixture(fakes.FakeThirdParty(answer))
+            self.assertRaises(exc_class, self.client(tp).get_status,
+                              tp.status_url, 't', time.monotonic() + 2)
+            # A status query is never retried.
+            self.assertEqual(1, len(tp.requests))
+
+
+class TestTLS(ClientTestCase):
+    """TLS settings reach requests (no TLS server on loopback here)."""
+
+    URL = 'https://gate.example.test/gate'
+
+    def _sent(self, **flags):
+        with requests_mock.Mocker() as m:
+            m.post(self.URL, json={'status': 'completed'})
+            self.send(self.client(url=self.URL, **flags))
+            return m.request_history[0]
+
+    def test_defaults(self):
+        req = self._sent()
+        # True, or the CA bundle requests found in the environment.
+        self.assertTrue(req.verify)
+        self.assertIsNone(req.cert)
+        self.assertLessEqual(req.timeout, 2)
+
+    def test_ca_file_and_client_cert(self):
+        req = self._sent(ca_file='/etc/ca.pem', client_cert='/etc/c.pem',
+                         client_key='/etc/k.pem')
+        self.assertEqual('/etc/ca.pem', req.verify)
+        self.assertEqual(('/etc/c.pem', '/etc/k.pem'), req.cert)
+
+    def test_cert_with_key_inside(self):
+        self.assertEqual('/etc/c.pem', self._sent(
+            client_cert='/etc/c.pem').cert)
+
+    def test_insecure(self):
+        self.assertIs(False, self._sent(insecure=True,
+                                        ca_file='/etc/ca.pem').verify)

@@ -1,0 +1,365 @@
+"""Tests of ThirdPartyGate and GateWaiter against a real loopback server.
+
+The instance action records go to the database through conductor; here
+they are mocked (the functional tests read them back for real through
+os-instance-actions).
+"""
+
+import json
+import threading
+import time
+from unittest import mock
+
+import fixtures
+from nova.compute import task_states
+from nova.compute import vm_states
+from nova import context as nova_context
+from nova import objects
+from nova import test
+from nova.tests.unit import fake_instance
+
+from nova_ext.gate import driver
+from nova_ext.gate import event
+from nova_ext.gate import exception
+from nova_ext.gate import registry
+from tests.unit.gate import fakes
+
+UUID = '1b5c5a2e-1d6a-4b1e-9b7e-0a1f2e3d4c5b'
+
+
+class GateTestCase(test.NoDBTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.gate = driver.ThirdPartyGate()
+        self.context = nova_context.RequestContext(
+            'user', 'project', request_id='req-123')
+        self.flags(enabled=True, url='http://127.0.0.1:9/unset', timeout=1,
+                   max_total_wait=3, request_timeout=1, max_retries=0,
+                   group='third_party_gate')
+        self.start_event = self.useFixture(self._patch('event_start'))
+        self.finish = self.useFixture(self._patch('event_finish'))
+        self.failure = self.useFixture(
+            self._patch('event_finish_with_failure'))
+
+    @staticmethod
+    def _patch(name):
+        return fixtures.MockPatchObject(objects.InstanceActionEvent, name)
+
+    def instance(self, **updates):
+        values = {'uuid': UUID, 'vm_state': vm_states.BUILDING,
+                  'task_state': task_states.SPAWNING, 'host': 'compute1',
+                  'project_id': 'project', 'user_id': 'user',
+                  'display_name': 'vm1',
+                  'image_ref': '155d900f-4e14-4e4c-a73d-069cbf4541e6'}
+        values.update(updates)
+        inst = fake_instance.fake_instance_obj(self.context, **values)
+        inst.system_metadata = values.get('system_metadata', {
+            'image_disk_format': 'raw', 'image_os_distro': 'debian'})
+        return inst
+
+    def third_party(self, *answers):
+        tp = self.useFixture(fakes.FakeThirdParty(*answers))
+        self.flags(url=tp.url, group='third_party_gate')
+        return tp
+
+    def deliver_later(self, status, tag_of, delay=0.1, uuid=UUID):
+        """Post an event to the registry from another thread."""
+        def post():
+            time.sleep(delay)
+            ev = objects.InstanceExternalEvent(
+                name='third-party-gate', tag=tag_of(), status=status,
+                instance_uuid=uuid)
+            event.handle(self.context, self.instance(uuid=uuid), ev)
+        thread = threading.Thread(target=post)
+        thread.start()
+        self.addCleanup(thread.join)
+
+    def failure_message(self):
+        self.assertEqual(1, self.failure.mock.call_count)
+        return self.failure.mock.call_args[1]['exc_val']
+
+
+class TestConfig(GateTestCase):
+
+    def assert_invalid(self, option, **flags):
+        self.flags(group='third_party_gate', **flags)
+        exc = self.assertRaises(exception.GateConfigError,
+                                driver.ThirdPartyGate)
+        self.assertIn('[third_party_gate] %s' % option, str(exc))
+        return str(exc)
+
+    def test_defaults_are_valid(self):
+        self.flags(enabled=False, url=None, timeout=300, max_total_wait=3600,
+                   group='third_party_gate')
+        driver.ThirdPartyGate()
+
+    def test_url_required(self):
+        msg = self.assert_invalid('url', url=None)
+        self.assertIn('[third_party_gate] enabled', msg)
+
+    def test_max_total_wait_below_timeout(self):
+        self.assert_invalid('max_total_wait', timeout=10, max_total_wait=5)
+
+    def test_bad_selectors(self):
+        for value in ('novalue', '=x', 'key=', ' = '):
+            self.assert_invalid('flavor_extra_spec', flavor_extra_spec=value)
+            self.flags(flavor_extra_spec=None, group='third_party_gate')
+            self.assert_invalid('image_property', image_property=value)
+            self.flags(image_property=None, group='third_party_gate')
+
+    def test_client_key_without_cert(self):
+        self.assert_invalid('client_key', client_key='/etc/k.pem')
+
+
+class TestNotGated(GateTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tp = self.third_party()
+
+    def assert_not_gated(self, instance):
+        self.assertIsNone(self.gate.start(self.context, instance))
+        self.assertEqual([], self.tp.requests)
+        self.assertEqual(0, len(registry.REGISTRY.waiting(instance.uuid)))
+
+    def test_disabled(self):
+        self.flags(enabled=False, group='third_party_gate')
+        self.assert_not_gated(self.instance())
+
+    def test_other_operations(self):
+        for vm_state, task_state, operation in (
+                (vm_states.ACTIVE, task_states.REBUILD_SPAWNING, 'rebuild'),
+                (vm_states.ERROR, task_states.REBUILD_SPAWNING, 'rebuild'),
+                (vm_states.SHELVED_OFFLOADED, task_states.SPAWNING,
+                 'unshelve'),
+                (vm_states.ACTIVE, None, None)):
+            instance = self.instance(vm_state=vm_state, task_state=task_state)
+            self.assertEqual(operation, driver.operation_of(instance))
+            self.assert_not_gated(instance)
+        self.assertEqual('boot', driver.operation_of(self.instance()))
+
+    def test_selectors(self):
+        self.flags(flavor_extra_spec='third_party_gate:enabled=true',
+                   image_property='licence=required',
+                   projects=['p1', 'p2'], group='third_party_gate')
+        self.assert_not_gated(self.instance())
+        self.assert_not_gated(self.instance(project_id='p3'))
+        inst = self.instance()
+        inst.flavor.extra_specs = {'third_party_gate:enabled': 'false'}
+        self.assert_not_gated(inst)
+        inst.system_metadata = {'image_licence': 'optional'}
+        self.assert_not_gated(inst)
+
+
+class TestSelection(GateTestCase):
+
+    def test_is_selected(self):
+        conf = driver.CONF.third_party_gate
+        inst = self.instance()
+        self.assertTrue(driver.is_selected(conf, inst))
+        self.flags(flavor_extra_spec='third_party_gate:enabled=true',
+                   group='third_party_gate')
+        self.assertFalse(driver.is_selected(conf, inst))
+        for value in ('true', 'True', '1', 'yes'):
+            inst.flavor.extra_specs = {'third_party_gate:enabled': value}
+            self.assertTrue(driver.is_selected(conf, inst), value)
+        inst.flavor.extra_specs = {}
+        self.flags(image_property='licence=required',
+                   group='third_party_gate')
+        inst.system_metadata = {'image_licence': 'required'}
+        self.assertTrue(driver.is_selected(conf, inst))
+        inst.system_metadata = {'licence': 'required'}
+        self.assertFalse(driver.is_selected(conf, inst))
+        self.flags(projects=['project'], group='third_party_gate')
+        self.assertTrue(driver.is_selected(conf, inst))
+
+    def test_image_properties(self):
+        inst = self.instance(system_metadata={
+            'image_min_ram': '0', 'image_disk_format': 'qcow2',
+            'image_hw_machine_type': 'q35', 'image_licence': 'x',
+            'owner_user_name': 'bob', 'image_none': None})
+        self.assertEqual({'hw_machine_type': 'q35', 'licence': 'x'},
+                         driver.image_properties(inst))
+
+
+class TestEnforce(GateTestCase):
+
+    def start(self, instance=None):
+        waiter = self.gate.start(self.context, instance or self.instance())
+        self.assertIsNotNone(waiter)
+        return waiter
+
+    def test_sync_approve(self):
+        tp = self.third_party(fakes.Answer(
+            body={'status': 'completed', 'reason': 'ok'}))
+        self.flags(secret='k', group='third_party_gate')
+        waiter = self.start()
+        self.assertEqual(driver.APPROVE, waiter.wait())
+        [req] = tp.requests
+        body = json.loads(req['body'])
+        self.assertEqual(1, body['version'])
+        self.assertEqual(UUID, body['server_uuid'])
+        self.assertEqual(waiter.tag, body['tag'])
+        self.assertEqual(waiter.tag, req['headers']['X-Nova-Ext-Tag'])
+        self.assertTrue(req['headers']['X-Nova-Ext-Signature'].startswith(
+            'sha256='))
+        self.assertEqual('boot', body['operation'])
+        self.assertEqual('compute1', body['host'])
+        self.assertEqual('vm1', body['display_name'])
+        self.assertEqual('req-123', body['request_id'])
+        self.assertEqual('enforce', body['mode'])
+        self.assertEqual('flavor1', body['flavor']['name'])
+        self.assertEqual({}, body['flavor']['extra_specs'])
+        self.assertEqual({'os_distro': 'debian'},
+                         body['image']['properties'])
+        self.assertEqual('2.93', body['callback']['min_microversion'])
+        self.assertRegex(body['deadline'],
+                         r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
+        self.assertLess(body['deadline'], body['max_deadline'])
+        self.start_event.mock.assert_called_once_with(
+            self.context, UUID, driver.EVENT_NAME, want_result=False,
+            host='compute1')
+        self.finish.mock.assert_called_once_with(
+            self.context, UUID, driver.EVENT_NAME, want_result=False)
+        self.assertEqual([], registry.REGISTRY.waiting(UUID))
+
+    def test_sync_reject(self):
+        self.third_party(fakes.Answer(
+            body={'status': 'failed', 'reason': 'no licence'}))
+        waiter = self.start()
+        exc = self.assertRaises(exception.GateRejected, waiter.wait)
+        self.assertEqual(
+            'Build of instance %s aborted: Third-party gate rejected the '
+            'server: no licence' % UUID, exc.format_message())
+        self.assertEqual('Third-party gate rejected the server: no licence',
+                         self.failure_message())
+        self.assertEqual([], registry.REGISTRY.waiting(UUID))
+
+    def test_async_approve(self):
+        self.third_party(fakes.Answer(code=202))
+        waiter = self.start()
+        self.deliver_later('completed', lambda: waiter.tag)
+        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertEqual(1, self.finish.mock.call_count)
+
+    def test_async_reject_reason_from_status_url(self):
+        tp = self.third_party()
+        tp.script(fakes.Answer(code=202, body={
+            'status': 'pending', 'status_url': tp.status_url}),
+            fakes.Answer(body={'status': 'failed', 'reason': 'quota'}))
+        waiter = self.start()
+        self.deliver_later('failed', lambda: waiter.tag)
+        exc = self.assertRaises(exception.GateRejected, waiter.wait)
+        self.assertIn('rejected the server: quota', str(exc))
+        self.assertEqual('GET', tp.requests[1]['method'])
+
+    def test_async_reject_without_status_url(self):
+        self.third_party(fakes.Answer(code=202))
+        waiter = self.start()
+        self.deliver_later('failed', lambda: waiter.tag)
+        exc = self.assertRaises(exception.GateRejected, waiter.wait)
+        self.assertIn('rejected the server: no reason given', str(exc))
+
+    def test_event_with_another_tag_is_ignored(self):
+        self.third_party(fakes.Answer(code=202))
+        waiter = self.start()
+        self.deliver_later('completed', lambda: 'forged')
+        self.assertRaises(exception.GateTimedOut, waiter.wait)
+
+    def test_timeout_fail(self):
+        self.third_party(fakes.Answer(code=202))
+        waiter = self.start()
+        start = time.monotonic()
+        exc = self.assertRaises(exception.GateTimedOut, waiter.wait)
+        self.assertGreaterEqual(time.monotonic() - start, 0.9)
+        self.assertIn('gave no verdict within 1 seconds', str(exc))
+
+    def test_timeout_continue(self):
+        self.third_party(fakes.Answer(code=202))
+        self.flags(timeout_action='continue', group='third_party_gate')
+        self.assertEqual(driver.CONTINUE, self.start().wait())
+        self.assertEqual(
+            'Third-party gate gave no verdict within 1 seconds '
+            '(timeout_action=continue: the server was let through)',
+            self.failure_message())
+
+    def test_reconciled_at_deadline(self):
+        tp = self.third_party()
+        tp.script(fakes.Answer(code=202, body={
+            'status': 'pending', 'status_url': tp.status_url}),
+            fakes.Answer(body={'status': 'completed'}))
+        self.assertEqual(driver.APPROVE, self.start().wait())
+        self.assertEqual(['POST', 'GET'],
+                         [r['method'] for r in tp.requests])
+
+    def test_still_pending_at_deadline_times_out(self):
+        tp = self.third_party()
+        tp.script(fakes.Answer(code=202, body={
+            'status': 'pending', 'status_url': tp.status_url}))
+        self.assertRaises(exception.GateTimedOut, self.start().wait)
+        self.assertEqual(2, len(tp.requests))
+
+    def test_heartbeats_extend_until_the_cap(self):
+        self.third_party(fakes.Answer(code=202))
+        self.flags(timeout=1, max_total_wait=2, group='third_party_gate')
+        waiter = self.start()
+        for delay in (0.6, 1.2, 1.8):
+            self.deliver_later('in-progress', lambda: waiter.tag, delay)
+        start = time.monotonic()
+        exc = self.assertRaises(exception.GateTimedOut, waiter.wait)
+        elapsed = time.monotonic() - start
+        # Without heartbeats: 1 s; with them: the 2 s cap, not 2.8 s.
+        self.assertGreater(elapsed, 1.5)
+        self.assertLess(elapsed, 2.5)
+        self.assertIn('within 2 seconds', str(exc))
+
+    def test_heartbeat_then_verdict(self):
+        self.third_party(fakes.Answer(code=202))
+        self.flags(timeout=1, max_total_wait=3, group='third_party_gate')
+        waiter = self.start()
+        self.deliver_later('in-progress', lambda: waiter.tag, 0.7)
+        self.deliver_later('completed', lambda: waiter.tag, 1.4)
+        self.assertEqual(driver.APPROVE, waiter.wait())
+
+    def test_undeliverable(self):
+        self.third_party(fakes.Answer(code=500))
+        exc = self.assertRaises(exception.GateUndeliverable,
+                                self.start().wait)
+        self.assertIn('could not be delivered: HTTP 500 (after 1 tries)',
+                      str(exc))
+        self.flags(failure_policy='continue', group='third_party_gate')
+        self.assertEqual(driver.CONTINUE, self.start().wait())
+        self.assertIn('failure_policy=continue', self.failure.mock.call_args[
+            1]['exc_val'])
+
+    def test_unexpected_error_is_a_delivery_failure(self):
+        self.third_party()
+        with mock.patch.object(driver.GateWaiter, 'body', autospec=True,
+                               side_effect=ValueError('boom')):
+            waiter = self.start()
+        exc = self.assertRaises(exception.GateUndeliverable, waiter.wait)
+        self.assertIn('ValueError: boom', str(exc))
+
+    def test_record_failures_do_not_change_the_verdict(self):
+        self.third_party(fakes.Answer(body={'status': 'completed'}))
+        self.start_event.mock.side_effect = Exception('db down')
+        self.finish.mock.side_effect = Exception('db down')
+        self.assertEqual(driver.APPROVE, self.start().wait())
+
+    def test_audit_never_blocks(self):
+        tp = self.third_party(fakes.Answer(
+            body={'status': 'failed', 'reason': 'no'}, delay=0.3))
+        self.flags(mode='audit', group='third_party_gate')
+        start = time.monotonic()
+        self.assertIsNone(self.gate.start(self.context, self.instance()))
+        self.assertLess(time.monotonic() - start, 0.3)
+        for _ in range(100):
+            if self.failure.mock.called:
+                break
+            time.sleep(0.05)
+        self.assertEqual(
+            'Third-party gate rejected the server: no (audit mode: the '
+            'server was let through)', self.failure_message())
+        self.assertEqual('audit', json.loads(tp.requests[0]['body'])['mode'])
+        self.assertEqual([], registry.REGISTRY.waiting(UUID))
