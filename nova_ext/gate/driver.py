@@ -361,7 +361,7 @@ class GateWaiter(object):
             # in-progress: a heartbeat.
             self.deadline = max(self.deadline, min(
                 time.monotonic() + self.timeout, self.max_deadline))
-            LOG.info('Third-party gate heartbeat: waiting until %.1f more '
+            LOG.info('Third-party gate heartbeat: waiting up to %.1f more '
                      'seconds', self.deadline - time.monotonic(),
                      instance=self.instance)
 

@@ -378,6 +378,11 @@ class TestGateDelivery(GateTestBase):
             server, 'Third-party gate request could not be delivered: '
                     'HTTP 500 (after 2 tries)')
         self.assertEqual(2, len(tp.requests))
+        self.flags(failure_policy='continue', group='third_party_gate')
+        server = self.boot('good2')
+        self.assertEqual(fakelibvirt.VIR_DOMAIN_RUNNING,
+                         self.domain_state(server))
+        self.assertEqual(4, len(tp.requests))
 
     def test_503_then_success_with_the_reference(self):
         tp = self.third_party(mode='sync', fail_first=1)
