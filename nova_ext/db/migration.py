@@ -1,0 +1,54 @@
+"""Apply and inspect nova-ext's schema migrations (alembic)."""
+
+import os
+
+from alembic import command as alembic_command
+from alembic import config as alembic_config
+from alembic import migration as alembic_migration
+import sqlalchemy as sa
+
+#: nova-ext's own alembic version table, so that it never touches Nova's
+#: ``alembic_version`` in the same database.
+VERSION_TABLE = 'nova_ext_alembic_version'
+
+#: Tables that must exist for the display-name counter.
+COUNTER_TABLE = 'nova_ext_name_counters'
+
+
+def _config(connection):
+    cfg = alembic_config.Config()
+    cfg.set_main_option(
+        'script_location',
+        os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                     'migrations'))
+    cfg.attributes['connection'] = connection
+    return cfg
+
+
+def db_sync(engine, version='head'):
+    """Create or upgrade nova-ext's tables on ``engine`` to ``version``."""
+    with engine.begin() as connection:
+        alembic_command.upgrade(_config(connection), version)
+
+
+def db_version(engine):
+    """Return the applied revision, or None when nothing is applied."""
+    with engine.connect() as connection:
+        context = alembic_migration.MigrationContext.configure(
+            connection, opts={'version_table': VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def head():
+    """Return the newest revision that ``db_sync`` would apply."""
+    from alembic import script as alembic_script
+    with sa.create_engine('sqlite://').connect() as connection:
+        scripts = alembic_script.ScriptDirectory.from_config(
+            _config(connection))
+        return scripts.get_current_head()
+
+
+def counter_table_exists(engine):
+    """Tell whether ``nova-ext-manage db sync`` created the counter table."""
+    with engine.connect() as connection:
+        return sa.inspect(connection).has_table(COUNTER_TABLE)

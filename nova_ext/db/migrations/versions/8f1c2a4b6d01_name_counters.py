@@ -1,0 +1,28 @@
+"""Add nova_ext_name_counters
+
+Revision ID: 8f1c2a4b6d01
+Revises:
+Create Date: 2026-11-22
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = '8f1c2a4b6d01'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'nova_ext_name_counters',
+        sa.Column('created_at', sa.DateTime),
+        sa.Column('updated_at', sa.DateTime),
+        sa.Column('key', sa.String(64), primary_key=True),
+        sa.Column('scope', sa.String(255), nullable=False),
+        sa.Column('name', sa.Text, nullable=False),
+        sa.Column('last_count', sa.BigInteger, nullable=False),
+        mysql_engine='InnoDB',
+        mysql_charset='utf8mb4',
+    )

@@ -1,0 +1,80 @@
+"""Build display names and hostnames from a template within length limits.
+
+Nova limits display names to 255 characters and hostnames to one 63
+character DNS label. Upstream Nova truncates a hostname and then appends
+``-N`` for multi-creates, so the result can exceed 63 characters, and a
+plain cut of a templated name would cut the count off, making two servers
+look alike. Here the requested name (and, if still needed, the project
+name) is shortened before the template adds the count, so the count always
+survives.
+"""
+
+import re
+
+#: Nova's display name column and API limit.
+MAX_DISPLAY_NAME = 255
+#: One DNS label (RFC 1123), as nova.utils.sanitize_hostname uses.
+MAX_HOSTNAME = 63
+
+#: Keys shortened, in order, when a result is too long.
+_SHRINKABLE = ('name', 'project-name', 'project_id')
+
+
+def sanitize_hostname(name):
+    """Sanitize like nova.utils.sanitize_hostname, without the length cut.
+
+    The cut is left to :func:`fit` so that it shortens the name part rather
+    than the end, where the count is.
+    """
+    # Characters outside U+0000-U+00FF cannot be in a hostname.
+    name = name.encode('latin-1', 'ignore').decode('latin-1')
+    name = re.sub(r'[ _\.]', '-', name)
+    name = re.sub(r'[^\w.-]+', '', name)
+    return name.lower().strip('.-')
+
+
+def fit(template, values, limit, transform=None):
+    """Format ``template`` so that ``transform(result)`` fits ``limit``.
+
+    Shortens the values of the keys in ``_SHRINKABLE`` (the requested name
+    first), never the count. Returns the transformed result; as a last
+    resort, when the template's own text is too long, the result is cut
+    from the start so that its end, where a count usually is, survives.
+    """
+    transform = transform or (lambda s: s)
+    values = dict(values)
+    result = transform(template.format(values))
+    for key in _SHRINKABLE:
+        if len(result) <= limit:
+            break
+        if key not in template.keys:
+            continue
+        value = str(values[key])
+        while len(result) > limit and value:
+            # Transforms may drop characters, so the overflow is a lower
+            # bound of what to remove: step by it, at least one.
+            over = len(result) - limit
+            value = value[:max(0, len(value) - over)]
+            values[key] = value
+            result = transform(template.format(values))
+    if len(result) > limit:
+        result = transform(result[-limit:])
+    return result
+
+
+def display_name(template, values):
+    """Return the display name, at most 255 characters, count kept."""
+    return fit(template, values, MAX_DISPLAY_NAME)
+
+
+def hostname(template, values):
+    """Return the hostname for a templated display name, or None.
+
+    None means the requested name has nothing usable in a hostname (for
+    example it is all non-Latin characters); the caller then keeps Nova's
+    own fallback, ``Server-<uuid>``.
+    """
+    if not sanitize_hostname(str(values['name'])):
+        return None
+    result = fit(template, values, MAX_HOSTNAME, sanitize_hostname)
+    return result or None

@@ -1,0 +1,324 @@
+"""Display-name templating through Nova's REST API on Nova's own harness.
+
+The real compute API (with patches/0003 applied) loads nova_ext's namer
+through its entry point; servers are created over HTTP (wsgi-intercept)
+and names are read back from the API.
+"""
+
+import threading
+import time
+
+import fixtures
+from oslo_config import cfg
+from oslo_config import fixture as config_fixture
+import sqlalchemy as sa
+
+from nova import context as nova_context
+from nova.db.api import api as api_db_api
+from nova import objects
+from nova import test
+from nova.tests import fixtures as nova_fixtures
+from nova.tests.functional import integrated_helpers
+
+from nova_ext.conf import naming as naming_conf
+from nova_ext.naming import hook
+from tests.functional.naming import fixtures as naming_fixtures
+
+CONF = cfg.CONF
+
+OTHER_PROJECT = 'a8b2a3d8c3c84e6e9f5a0c1f1f0e2b77'
+
+
+class NamingTestBase(integrated_helpers._IntegratedTestBase):
+    """Boot a harness with the namer enabled and the counter table made."""
+
+    REQUIRES_LOCKING = False
+    microversion = 'latest'
+    #: Naming options set before the services start.
+    NAMING = {}
+    #: Whether to create the counter table (nova-ext-manage db sync).
+    CREATE_TABLE = True
+
+    def _setup_services(self):
+        naming_conf.register_opts(CONF)
+        options = {
+            'multi_instance_display_name_template_enabled': True,
+            'multi_instance_display_name_template': '%(name)s%(count)d',
+            'force_multi_instance_display_name': True,
+        }
+        options.update(self.NAMING)
+        self.flags(**options)
+        self.flags(instances=-1, cores=-1, ram=-1, group='quota')
+        if self.CREATE_TABLE:
+            self.useFixture(naming_fixtures.CounterTable())
+        super()._setup_services()
+        # A stand-in for keystonemiddleware: the harness's stub context
+        # ignores the project name that a token carries; this one takes it
+        # from X-Project-Name, as keystonemiddleware would set it.
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.api.auth.NovaKeystoneContext._create_context',
+            self._fake_context))
+
+    @staticmethod
+    def _fake_context(env, **kwargs):
+        user_id = env['HTTP_X_AUTH_USER']
+        return nova_context.RequestContext(
+            user_id, env['HTTP_X_AUTH_PROJECT_ID'],
+            project_name=env.get('HTTP_X_PROJECT_NAME'),
+            is_admin=user_id == 'admin',
+            roles=env['HTTP_X_ROLES'].split(','), **kwargs)
+
+    def _boot(self, name, count=1, api=None, headers=None, **extra):
+        """Create ``count`` servers named ``name``; return them by name.
+
+        Names are final when the API answers the POST; the builds are
+        waited for only so that none is left running when the test ends.
+        They may end in ERROR for lack of fake compute capacity (in cell0,
+        which the name lookups also cover).
+        """
+        api = api or self.api
+        body = self._build_server(name=name, networks='none')
+        body.update(extra)
+        if count > 1:
+            body['min_count'] = count
+            body['max_count'] = count
+            body['return_reservation_id'] = True
+        resp = api.api_post('/servers', {'server': body},
+                            headers=headers or {}).body
+        if count == 1:
+            servers = [resp['server']]
+        else:
+            servers = api.get_servers(
+                search_opts={'reservation_id': resp['reservation_id']})
+        servers = [self._settle(api, s['id']) for s in servers]
+        return sorted(servers, key=lambda s: s['name'])
+
+    def _settle(self, api, server_id):
+        for _ in range(300):
+            server = api.get_server(server_id)
+            if server['status'] != 'BUILD':
+                return server
+            time.sleep(0.1)
+        self.fail('server %s still building' % server_id)
+
+    def _names(self, servers):
+        return [s['name'] for s in servers]
+
+    def _hostnames(self, servers):
+        return [s['OS-EXT-SRV-ATTR:hostname'] for s in servers]
+
+    def _counter_rows(self):
+        with api_db_api.get_engine().connect() as conn:
+            return conn.execute(sa.text(
+                'SELECT scope, name, last_count FROM nova_ext_name_counters '
+                'ORDER BY scope, name')).fetchall()
+
+
+class TestProjectScope(NamingTestBase):
+    """The issue's example: counts continue per name within a project."""
+
+    def test_examples_from_the_issue(self):
+        test1 = self._boot('test')
+        self.assertEqual(['test1'], self._names(test1))
+        self.assertEqual(['test1'], self._hostnames(test1))
+        self.assertEqual('ACTIVE', test1[0]['status'])
+        self.assertEqual(['sample1'], self._names(self._boot('sample')))
+        self.assertEqual(['test2'], self._names(self._boot('test')))
+        multi = self._boot('test', count=3)
+        self.assertEqual(['test3', 'test4', 'test5'], self._names(multi))
+        self.assertEqual(['test3', 'test4', 'test5'], self._hostnames(multi))
+
+        # Numbers of deleted servers are not reused.
+        self._delete_server(multi[-1])
+        self._wait_until_deleted(multi[-1])
+        self.assertEqual(['test6'], self._names(self._boot('test')))
+
+        # The requested name is compared case folded.
+        self.assertEqual(['TEST7'], self._names(self._boot('TEST')))
+
+        # The count is for audit in system metadata, never user metadata.
+        server = self.admin_api.get_server(test1[0]['id'])
+        self.assertEqual({}, server['metadata'])
+        ctxt = nova_context.get_admin_context()
+        instance = objects.Instance.get_by_uuid(
+            ctxt, test1[0]['id'], expected_attrs=['system_metadata'])
+        self.assertEqual('1', instance.system_metadata[
+            hook.SYSMETA_COUNT])
+
+    def test_projects_count_separately(self):
+        other = self.api_fixture.alternative_api
+        other.project_id = OTHER_PROJECT
+        other.microversion = self.microversion
+        self.assertEqual(['web1'], self._names(self._boot('web')))
+        self.assertEqual(['web1'], self._names(self._boot('web', api=other)))
+        self.assertEqual(['web2'], self._names(self._boot('web')))
+
+    def test_seeded_from_existing_servers(self):
+        # An upgraded cloud: servers named before the template was enabled.
+        self.flags(multi_instance_display_name_template_enabled=False)
+        for i in (1, 2, 7):
+            self._boot('db%d' % i)
+        self._boot('DB9-not-a-count')
+        self.flags(multi_instance_display_name_template_enabled=True)
+        self.assertEqual(['db8'], self._names(self._boot('db')))
+        self.assertEqual(['db10', 'db9'],
+                         self._names(self._boot('db', count=2)))
+
+    def test_existing_name_is_skipped(self):
+        server = self._boot('app')[0]
+        self.assertEqual('app1', server['name'])
+        # A server renamed by hand to a name the count would give next.
+        renamed = self._boot('other')[0]
+        self.api.put_server(renamed['id'], {'server': {'name': 'APP2'}})
+        self.assertEqual(['app3', 'app4'],
+                         self._names(self._boot('app', count=2)))
+
+    def test_requested_hostname_is_kept(self):
+        server = self._boot('named', hostname='my-host')[0]
+        self.assertEqual('named1', server['name'])
+        self.assertEqual('my-host', server['OS-EXT-SRV-ATTR:hostname'])
+
+    def test_long_names_keep_the_count(self):
+        long_name = 'x' * 70
+        servers = self._boot(long_name, count=2)
+        for i, server in enumerate(servers, 1):
+            hostname = server['OS-EXT-SRV-ATTR:hostname']
+            self.assertEqual(63, len(hostname))
+            self.assertEqual('x' * 62 + str(i), hostname)
+            self.assertEqual(long_name + str(i), server['name'])
+        longest = 'y' * 255
+        server = self._boot(longest)[0]
+        self.assertEqual(255, len(server['name']))
+        self.assertEqual('y' * 254 + '1', server['name'])
+        # Sanitized and no trailing hyphen once the name part is cut.
+        server = self._boot('Web Server_' + 'z' * 51 + '-----')[0]
+        self.assertEqual('web-server-' + 'z' * 51 + '1',
+                         server['OS-EXT-SRV-ATTR:hostname'])
+
+    def test_unicode_names(self):
+        server = self._boot('Café')[0]
+        self.assertEqual('Café1', server['name'])
+        self.assertEqual('café1', server['OS-EXT-SRV-ATTR:hostname'])
+        servers = self._boot('テスト', count=2)
+        self.assertEqual(['テスト1', 'テスト2'], self._names(servers))
+        # Nothing of the name fits a hostname: Nova's fallback stays.
+        for server in servers:
+            self.assertEqual('Server-%s' % server['id'],
+                             server['OS-EXT-SRV-ATTR:hostname'])
+
+    def test_project_name_from_the_request(self):
+        self.flags(multi_instance_display_name_template=(
+            '%(project-name)s-%(name)s-%(count)d'))
+        servers = self._boot('api', headers={'X-Project-Name': 'Acme'})
+        self.assertEqual(['Acme-api-1'], self._names(servers))
+        self.assertEqual(['acme-api-1'], self._hostnames(servers))
+        # No project name known: the project ID.
+        servers = self._boot('api')
+        self.assertEqual(['%s-api-2' % self.api.project_id],
+                         self._names(servers))
+
+    def test_concurrent_creates_get_unique_names(self):
+        results = []
+        errors = []
+
+        def create(count):
+            try:
+                results.extend(self._names(self._boot('race', count=count)))
+            except Exception as e:  # report, not hang
+                errors.append(e)
+
+        threads = [threading.Thread(target=create, args=(1 + i % 3,))
+                   for i in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual([], errors)
+        expected = sum(1 + i % 3 for i in range(12))
+        self.assertEqual(expected, len(results))
+        self.assertEqual(sorted('race%d' % i for i in range(1, expected + 1)),
+                         sorted(results))
+
+
+class TestForceOff(NamingTestBase):
+    NAMING = {'force_multi_instance_display_name': False,
+              'multi_instance_display_name_template': '%(name)s-%(count)d'}
+
+    def test_single_create_keeps_the_name(self):
+        servers = self._boot('web')
+        self.assertEqual(['web'], self._names(servers))
+        self.assertEqual(['web'], self._hostnames(servers))
+        self.assertEqual(['web-1', 'web-2'],
+                         self._names(self._boot('web', count=2)))
+        self.assertEqual(['web-3', 'web-4'],
+                         self._names(self._boot('web', count=2)))
+        self.assertEqual(['web'], self._names(self._boot('web')))
+
+
+class TestRequestScope(NamingTestBase):
+    NAMING = {'multi_instance_display_name_count_scope': 'request',
+              'multi_instance_display_name_template': 'vm-%(name)s-%(count)d'}
+
+    def test_counts_restart_per_request(self):
+        self.assertEqual(['vm-a-1'], self._names(self._boot('a')))
+        self.assertEqual(['vm-a-1'], self._names(self._boot('a')))
+        multi = self._boot('a', count=2)
+        self.assertEqual(['vm-a-1', 'vm-a-2'], self._names(multi))
+        self.assertEqual(['vm-a-1', 'vm-a-2'], self._hostnames(multi))
+        self.assertEqual([], self._counter_rows())
+
+
+class TestGlobalScope(NamingTestBase):
+    NAMING = {'multi_instance_display_name_count_scope': 'global'}
+
+    def test_count_continues_across_projects(self):
+        other = self.api_fixture.alternative_api
+        other.project_id = OTHER_PROJECT
+        other.microversion = self.microversion
+        self.assertEqual(['db1'], self._names(self._boot('db')))
+        self.assertEqual(['db2', 'db3'],
+                         self._names(self._boot('db', count=2, api=other)))
+        self.assertEqual(['db4'], self._names(self._boot('db')))
+        self.assertEqual([('global', 'db', 4)], self._counter_rows())
+
+
+class TestDisabled(NamingTestBase):
+    NAMING = {'multi_instance_display_name_template_enabled': False}
+
+    def test_upstream_names(self):
+        self.assertEqual(['web'], self._names(self._boot('web')))
+        multi = self._boot('web', count=2)
+        self.assertEqual(['web-1', 'web-2'], self._names(multi))
+        self.assertEqual(['web-1', 'web-2'], self._hostnames(multi))
+        self.assertEqual([], self._counter_rows())
+
+
+class TestServiceStart(test.TestCase):
+    """Bad configuration stops nova-api at start, naming the option."""
+
+    def setUp(self):
+        super().setUp()
+        naming_conf.register_opts(CONF)
+        self.flags(multi_instance_display_name_template_enabled=True)
+
+    def _start_api(self):
+        return self.useFixture(nova_fixtures.OSAPIFixture())
+
+    def test_invalid_template(self):
+        self.useFixture(naming_fixtures.CounterTable())
+        conf = self.useFixture(config_fixture.Config(CONF))
+        conf.load_raw_values(
+            multi_instance_display_name_template='%(name)s-%(nope)d')
+        ex = self.assertRaises(cfg.ConfigFileValueError, self._start_api)
+        self.assertIn('multi_instance_display_name_template', str(ex))
+        self.assertIn("'nope'", str(ex))
+
+    def test_missing_counter_table(self):
+        ex = self.assertRaises(hook.CounterTableMissing, self._start_api)
+        self.assertIn('nova-ext-manage', str(ex))
+        self.assertIn('db sync', str(ex))
+
+    def test_request_scope_needs_no_table(self):
+        self.flags(multi_instance_display_name_count_scope='request')
+        api = self._start_api().api
+        self.assertEqual([], api.get_servers())
