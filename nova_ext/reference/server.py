@@ -775,6 +775,9 @@ class ReferenceThirdParty(object):
                  body['display_name'], body['operation'], body.get('mode'))
         with self._cond:
             self._deliveries[tag] += 1
+            while len(self._deliveries) > MAX_RECORDS:
+                # Counters keep insertion order: forget the oldest tags.
+                del self._deliveries[next(iter(self._deliveries))]
             if self._deliveries[tag] <= self.fail_first:
                 LOG.info('Simulated failure %d/%d for tag %s',
                          self._deliveries[tag], self.fail_first, tag)

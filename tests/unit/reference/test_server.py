@@ -6,6 +6,7 @@ import threading
 import time
 import uuid
 
+import fixtures
 from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
@@ -285,6 +286,22 @@ class TestSyncRules(ReferenceTestCase):
         self.assertEqual([503, 503, 200], codes)
         # Counted per tag.
         self.assertEqual(503, self.post(tp, gate_body()).status_code)
+
+    def test_records_are_capped(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_ext.reference.server.MAX_RECORDS', 3))
+        tp = self.start()
+        bodies = [gate_body() for _ in range(5)]
+        for body in bodies:
+            self.post(tp, body)
+            self.status(tp, body['tag'])
+        self.assertEqual([b['tag'] for b in bodies[2:]],
+                         [r.tag for r in tp.requests])
+        self.assertEqual([b['tag'] for b in bodies[2:]],
+                         list(tp.decisions))
+        self.assertEqual(3, len(tp.status_queries))
+        # The oldest is forgotten by the status endpoint too.
+        self.assertEqual(404, self.status(tp, bodies[0]['tag']).status_code)
 
     def test_reset(self):
         tp = self.start()
