@@ -2,7 +2,8 @@
 #
 # Check that nova_ext_tempest_plugin loads in tempest from PyPI: the plugin is
 # listed, its tests are discovered with an idempotent id each, and without
-# [service_available] nova_ext every test class skips itself.
+# [service_available] nova_ext every test class skips itself; its events
+# client works against a loopback HTTP server (check_events_client.py).
 #
 # tempest goes into its own venv (TEMPEST_VENV, default .tempest-venv in the
 # repository), not into the venv of nova_ext's tests.
@@ -58,4 +59,5 @@ if ! grep -q -- "- Failed: 0" "$WORKSPACE/run" || \
     echo "FAIL: the plugin's tests did not all skip" >&2
     exit 1
 fi
+"$VENV/bin/python" "$REPO/tests/devstack/check_events_client.py"
 echo "OK: nova_ext_tempest_plugin loads"
