@@ -119,7 +119,8 @@ class NovaEventPoster(object):
     def __init__(self, adapter, microversion=MICROVERSION,
                  retries=DEFAULT_RETRIES, retry_delay=0.5):
         if isinstance(adapter, ks_session.Session):
-            adapter = ks_adapter.Adapter(adapter, service_type=SERVICE_TYPE)
+            adapter = ks_adapter.Adapter(adapter, service_type=SERVICE_TYPE,
+                                         default_microversion=microversion)
         if not hasattr(adapter, 'post'):
             raise TypeError('adapter must be a keystoneauth1 Adapter or '
                             'Session, not %r' % (adapter,))
@@ -147,7 +148,8 @@ class NovaEventPoster(object):
                                   timeout=timeout)
         adapter = ks_adapter.Adapter(
             sess, service_type=SERVICE_TYPE, endpoint_override=endpoint,
-            additional_headers=dict(headers or {}))
+            additional_headers=dict(headers or {}),
+            default_microversion=kwargs.get('microversion', MICROVERSION))
         return cls(adapter, **kwargs)
 
     @classmethod
@@ -157,7 +159,8 @@ class NovaEventPoster(object):
         adapter = ks_adapter.Adapter(
             session, service_type=SERVICE_TYPE, interface=interface,
             region_name=region_name, endpoint_override=endpoint_override,
-            additional_headers=dict(headers or {}))
+            additional_headers=dict(headers or {}),
+            default_microversion=kwargs.get('microversion', MICROVERSION))
         return cls(adapter, **kwargs)
 
     @classmethod

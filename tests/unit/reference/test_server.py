@@ -629,6 +629,16 @@ class TestAsync(ReferenceTestCase):
         self.assertEqual('third_party_gate_reporter',
                          posts[0]['headers']['X-Roles'])
 
+    def test_later_microversion(self):
+        fake = self.fake_nova()
+        poster = events.NovaEventPoster.from_endpoint(
+            fake.endpoint, microversion='2.96')
+        self.assertTrue(poster.post_event(str(uuid.uuid4()), 't',
+                                          'in-progress').ok)
+        post, = fake.wait_for_posts(1)
+        self.assertEqual('compute 2.96',
+                         post['headers']['OpenStack-API-Version'])
+
     def test_nova_endpoint_arguments(self):
         fake = self.fake_nova()
         tp = self.start(mode='async', nova_endpoint=fake.endpoint,
