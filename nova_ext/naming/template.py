@@ -170,7 +170,7 @@ def _parse(text):
         key = match.group('key')
         conversion = match.group('conversion')
         where = 'at position %d' % match.start()
-        if not conversion:
+        if not conversion or (key is None and conversion == '('):
             raise ValueError(
                 'incomplete format %s in display name template %r'
                 % (where, text))

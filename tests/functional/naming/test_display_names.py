@@ -77,7 +77,9 @@ class NamingTestBase(integrated_helpers._IntegratedTestBase):
         which the name lookups also cover).
         """
         api = api or self.api
-        body = self._build_server(name=name, networks='none')
+        image, flavor = self._image_and_flavor()
+        body = self._build_server(name=name, image_uuid=image,
+                                  flavor_id=flavor, networks='none')
         body.update(extra)
         if count > 1:
             body['min_count'] = count
@@ -92,6 +94,15 @@ class NamingTestBase(integrated_helpers._IntegratedTestBase):
                 search_opts={'reservation_id': resp['reservation_id']})
         servers = [self._settle(api, s['id']) for s in servers]
         return sorted(servers, key=lambda s: s['name'])
+
+    def _image_and_flavor(self):
+        # Looked up once: _build_server's image lookup switches the shared
+        # client's microversion, which would race other threads.
+        if not hasattr(self, '_image_flavor'):
+            body = self._build_server(networks='none')
+            self._image_flavor = (body['imageRef'],
+                                  body['flavorRef'].rsplit('/', 1)[-1])
+        return self._image_flavor
 
     def _settle(self, api, server_id):
         for _ in range(300):
@@ -227,6 +238,7 @@ class TestProjectScope(NamingTestBase):
             except Exception as e:  # report, not hang
                 errors.append(e)
 
+        self._image_and_flavor()
         threads = [threading.Thread(target=create, args=(1 + i % 3,))
                    for i in range(12)]
         for thread in threads:

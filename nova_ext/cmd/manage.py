@@ -1,0 +1,92 @@
+"""``nova-ext-manage``: manage nova-ext's tables in the Nova API database.
+
+Usage::
+
+    nova-ext-manage --config-file /etc/nova/nova.conf db sync
+    nova-ext-manage --config-file /etc/nova/nova.conf db version
+
+``db sync`` creates or upgrades the tables (today the display-name
+counters, ``nova_ext_name_counters``) in the database of
+``[api_database] connection``; it is idempotent, like ``nova-manage api_db
+sync``, and is run by the DevStack plugin and on every upgrade. nova-ext
+keeps its own alembic history (version table ``nova_ext_alembic_version``)
+so it never interferes with Nova's migrations.
+"""
+
+import sys
+
+from oslo_config import cfg
+
+CONF = cfg.CONF
+
+
+class DbCommands(object):
+    """Schema commands of nova-ext's API database tables."""
+
+    _engine_obj = None
+
+    def _engine(self):
+        from nova.db.api import api as api_db_api
+        if self._engine_obj is None:
+            if not CONF.api_database.connection:
+                raise SystemExit(
+                    'nova-ext-manage: [api_database] connection is not set; '
+                    'pass the nova.conf of nova-api with --config-file')
+            api_db_api.configure(CONF)
+            self._engine_obj = api_db_api.get_engine()
+        return self._engine_obj
+
+    def sync(self):
+        from nova_ext.db import migration
+        version = CONF.command.version or 'head'
+        migration.db_sync(self._engine(), version)
+        print('nova-ext tables are at revision %s'
+              % migration.db_version(self._engine()))
+        return 0
+
+    def version(self):
+        from nova_ext.db import migration
+        current = migration.db_version(self._engine())
+        print(current or 'None')
+        return 0
+
+
+def _add_parsers(subparsers):
+    db = subparsers.add_parser(
+        'db', help="nova-ext's tables in the Nova API database")
+    actions = db.add_subparsers(dest='action')
+    actions.required = True
+    sync = actions.add_parser(
+        'sync', help='create or upgrade the tables (idempotent)')
+    sync.add_argument('--version', default=None,
+                      help='revision to upgrade to (default: the newest)')
+    actions.add_parser('version', help='print the applied revision')
+
+
+def main(argv=None):
+    """Entry point of the ``nova-ext-manage`` console script."""
+    import nova.conf  # noqa: F401 -- registers [api_database]
+    from nova import config as nova_config
+
+    argv = sys.argv if argv is None else argv
+    CONF.register_cli_opt(cfg.SubCommandOpt(
+        'command', title='Commands', handler=_add_parsers))
+    try:
+        nova_config.parse_args(argv, configure_db=False, init_rpc=False,
+                               prog='nova-ext-manage')
+    except cfg.Error as e:
+        print('nova-ext-manage: %s' % e, file=sys.stderr)
+        return 2
+    commands = {'db': DbCommands()}
+    try:
+        return getattr(commands[CONF.command.name],
+                       CONF.command.action)()
+    except SystemExit as e:
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == '__main__':
+    sys.exit(main())
