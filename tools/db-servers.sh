@@ -189,5 +189,6 @@ setup_postgres_user
 mysql -h 127.0.0.1 -u"$DB_USER" -p"$DB_PW" -e 'SELECT 1' "$DB_NAME" \
     > /dev/null || die "cannot log in to MariaDB as $DB_USER"
 PGPASSWORD=$DB_PW psql -h 127.0.0.1 -U "$DB_USER" -d "$DB_NAME" \
-    -tAc 'SELECT 1' > /dev/null || die "cannot log in to PostgreSQL as $DB_USER"
+    -tAc 'SELECT 1' > /dev/null \
+    || die "cannot log in to PostgreSQL as $DB_USER"
 log "MariaDB and PostgreSQL ready on 127.0.0.1 (user $DB_USER)"

@@ -245,4 +245,3 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
 class TestPostgreSQL(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
                      testtools.TestCase):
     FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
-
