@@ -118,7 +118,8 @@ for suite in "${SUITES[@]}"; do
         # Real database servers for the counter's DB tests (oslo.db's
         # opportunistic fixtures find them on localhost).
         run_step db-servers $SUDO "$REPO/tools/db-servers.sh"
-        run_stestr functional-eventlet "$PY" -m stestr \
+        run_stestr functional-eventlet env \
+            OS_NOVA_DISABLE_EVENTLET_PATCHING=false "$PY" -m stestr \
             --test-path=./tests/functional --top-dir=./ run
         run_stestr functional-threading env \
             OS_NOVA_DISABLE_EVENTLET_PATCHING=true "$PY" -m stestr \
