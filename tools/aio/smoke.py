@@ -1,0 +1,148 @@
+"""End-to-end checks of the third-party gate on the all-in-one cloud.
+
+Run by tools/aio/run.sh (or by hand: ``tools/aio/smoke.sh``) against a cloud
+that tools/aio/deploy.sh stood up. Unlike the tempest plugin, these checks
+look at the hypervisor and the host directly (libvirt, placement, the
+instances directory), which an API-only test cannot see:
+
+* approved boot: the real QEMU guest is PAUSED while its gate waits for the
+  reference third party's (delayed) verdict, RUNNING once approved, and the
+  server is ACTIVE;
+* rejected boot: the server is ERROR with the gate's fault, and it left no
+  libvirt domain, no placement allocation and no instance directory;
+* deleting the approved server removes its domain too.
+
+Prints one line per check and a closing ``N passed, N failed`` line; the
+exit status is non-zero when any check failed.
+"""
+
+import os
+import sys
+import time
+
+import libvirt
+import openstack
+
+E = os.environ
+IMAGE = 'nova-ext-aio-blank'
+FLAVOR = 'nova-ext-aio'
+INSTANCES = os.path.join(E['AIO_DATA'], 'nova', 'instances')
+STATE_NAMES = {
+    libvirt.VIR_DOMAIN_RUNNING: 'running',
+    libvirt.VIR_DOMAIN_PAUSED: 'paused',
+    libvirt.VIR_DOMAIN_SHUTOFF: 'shutoff',
+}
+
+results = []
+
+
+def check(name, ok, detail=''):
+    results.append(ok)
+    print('%s %s%s' % ('PASS' if ok else 'FAIL', name,
+                       (': ' + detail) if detail else ''), flush=True)
+    return ok
+
+
+def domain_state(virt, name):
+    try:
+        dom = virt.lookupByName(name)
+    except libvirt.libvirtError:
+        return None
+    state, _reason = dom.state()
+    return STATE_NAMES.get(state, str(state))
+
+
+def boot(conn, name):
+    image = conn.image.find_image(IMAGE, ignore_missing=False)
+    flavor = conn.compute.find_flavor(FLAVOR, ignore_missing=False)
+    return conn.compute.create_server(
+        name=name, image_id=image.id, flavor_id=flavor.id, networks='none')
+
+
+def wait_status(conn, server, statuses, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        server = conn.compute.get_server(server.id)
+        if server.status in statuses:
+            return server
+        time.sleep(1)
+    return conn.compute.get_server(server.id)
+
+
+def approved(conn, virt):
+    server = boot(conn, 'aio-smoke-approve')
+    seen = []
+    deadline = time.time() + 120
+    instance_name = None
+    while time.time() < deadline:
+        server = conn.compute.get_server(server.id)
+        instance_name = instance_name or server.instance_name
+        state = domain_state(virt, instance_name) if instance_name else None
+        if state and (not seen or seen[-1] != state):
+            seen.append(state)
+        if server.status in ('ACTIVE', 'ERROR') and state != 'paused':
+            break
+        time.sleep(0.3)
+    check('approved server ACTIVE', server.status == 'ACTIVE',
+          'status %s' % server.status)
+    check('guest PAUSED while the gate waited', 'paused' in seen,
+          'libvirt states seen: %s' % ' -> '.join(seen))
+    final = domain_state(virt, instance_name)
+    check('guest RUNNING after approval', final == 'running',
+          'libvirt state %s' % final)
+    return server, instance_name
+
+
+def rejected(conn, virt):
+    server = boot(conn, 'nova-ext-reject-smoke')
+    server = wait_status(conn, server, ('ERROR', 'ACTIVE'), 120)
+    check('rejected server ERROR', server.status == 'ERROR',
+          'status %s' % server.status)
+    fault = (server.fault or {}).get('message', '')
+    check('fault names the third-party gate',
+          'Third-party gate rejected the server' in fault, repr(fault))
+    name = server.instance_name
+    check('no libvirt domain left',
+          name is not None and domain_state(virt, name) is None,
+          'domain %s: %s' % (name, domain_state(virt, name) if name
+                             else '?'))
+    allocs = conn.placement.get(
+        '/allocations/%s' % server.id,
+        microversion='1.28').json().get('allocations')
+    check('no placement allocation left', allocs == {}, repr(allocs))
+    path = os.path.join(INSTANCES, server.id)
+    check('no instance directory left', not os.path.exists(path), path)
+    actions = list(conn.compute.server_actions(server.id))
+    create = [a for a in actions if a.action == 'create']
+    events = []
+    if create:
+        action = conn.compute.get_server_action(create[0].request_id,
+                                                server.id)
+        events = [ev['event'] for ev in action.events or []]
+    check('decision recorded as an instance action event',
+          'nova_ext_third_party_gate' in events, repr(events))
+    return server
+
+
+def main():
+    conn = openstack.connect(cloud='aio-admin')
+    virt = libvirt.open('qemu:///system')
+    servers = []
+    try:
+        server, name = approved(conn, virt)
+        servers.append(server)
+        servers.append(rejected(conn, virt))
+        conn.compute.delete_server(server.id)
+        conn.compute.wait_for_delete(server, wait=120)
+        check('deleted server left no domain',
+              domain_state(virt, name) is None)
+    finally:
+        for server in servers:
+            conn.compute.delete_server(server.id, ignore_missing=True)
+    failed = results.count(False)
+    print('%d passed, %d failed' % (len(results) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
