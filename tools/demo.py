@@ -17,22 +17,12 @@ that the demo shows exactly what the tests check.
 import os
 import sys
 
-# What the demo says goes to the terminal; Nova's own log goes to a file.
-OUT = os.fdopen(os.dup(1), 'w')
-LOG = os.path.abspath(os.environ.get('NOVA_EXT_DEMO_LOG', 'demo.log'))
-_log = open(LOG, 'w')
-os.dup2(_log.fileno(), 1)
-os.dup2(_log.fileno(), 2)
-
-# Native threading, Nova 34's default, unless asked otherwise; chosen by the
-# functional test package before anything else imports eventlet.
-os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', 'true')
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
-import tests.functional  # noqa: E402,F401
+from tests import script  # noqa: E402
+script.setup(os.environ.get('NOVA_EXT_DEMO_LOG', 'demo.log'))
 
 import time  # noqa: E402
-import unittest  # noqa: E402
 
 from nova.tests.fixtures import libvirt as fakelibvirt  # noqa: E402
 
@@ -48,9 +38,7 @@ GUEST_STATES = {
 }
 
 
-def say(text=''):
-    OUT.write(text + '\n')
-    OUT.flush()
+say = script.say
 
 
 class Demo(test_gate.GateTestBase):
@@ -152,15 +140,5 @@ class Demo(test_gate.GateTestBase):
         return metadata.version('nova')
 
 
-def main():
-    result = unittest.TextTestRunner(stream=sys.stderr, verbosity=2).run(
-        unittest.TestSuite([Demo('test_demo')]))
-    if not result.wasSuccessful():
-        say('demo FAILED: see %s' % LOG)
-        return 1
-    say("(Nova's log: %s)" % LOG)
-    return 0
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(script.run(Demo('test_demo')))

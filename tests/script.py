@@ -1,0 +1,43 @@
+"""Run one functional-harness case as a script (the demo, the benchmarks).
+
+A script calls :func:`setup` before importing anything from Nova: it sends
+file descriptors 1 and 2 to a log file, so that Nova's own log does not
+drown what the script says (:func:`say` writes to the terminal), and picks
+the concurrency backend (native threading, Nova 34's default, unless
+OS_NOVA_DISABLE_EVENTLET_PATCHING says otherwise) before anything imports
+eventlet.
+"""
+
+import os
+import sys
+import unittest
+
+_OUT = None
+_LOG = None
+
+
+def setup(log_name):
+    global _OUT, _LOG
+    _LOG = os.path.abspath(log_name)
+    _OUT = os.fdopen(os.dup(1), 'w')
+    log = open(_LOG, 'w')
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', 'true')
+    import tests.functional  # noqa: F401  (its __init__ picks the backend)
+
+
+def say(text=''):
+    _OUT.write(text + '\n')
+    _OUT.flush()
+
+
+def run(case):
+    """Run ``case`` (a TestCase instance); return the exit code."""
+    result = unittest.TextTestRunner(stream=sys.stderr, verbosity=2).run(
+        unittest.TestSuite([case]))
+    if not result.wasSuccessful():
+        say('FAILED: see %s' % _LOG)
+        return 1
+    say("(Nova's log: %s)" % _LOG)
+    return 0
