@@ -101,7 +101,10 @@ def uwsgi(name, module, port, env, processes=2, threads=2):
 
 def main():
     lock = os.path.join(DATA, 'lock')
-    os.makedirs(lock, exist_ok=True)
+    for path in (lock, os.path.join(DATA, 'nova', 'instances'),
+                 os.path.join(DATA, 'neutron'),
+                 os.path.join(DATA, 'glance')):
+        os.makedirs(path, exist_ok=True)
 
     # Keystone.
     write_ini(os.path.join(ETC, 'keystone', 'keystone.conf'), {
@@ -169,7 +172,9 @@ def main():
         'DEFAULT': {
             'debug': False,
             'core_plugin': 'ml2',
-            'service_plugins': '',
+            # The router and port forwarding plugins define relationships
+            # of the Port model that listing ports needs.
+            'service_plugins': 'router,port_forwarding',
             'auth_strategy': 'keystone',
             'transport_url': TRANSPORT,
             'notify_nova_on_port_status_changes': False,

@@ -8,6 +8,7 @@ Sub-commands:
   accounts      service project, service users, catalog, the gate
                 reporter role and its user, a demo project and member
   image FILE    upload FILE (qcow2) as the AIO image
+  neutron-check warm Neutron's API up and list ports as Nova does
   wait-compute  wait until nova-compute registered its service
   flavor        create the AIO flavor
 """
@@ -95,6 +96,21 @@ def image(path):
     print('image %s %s' % (img.id, IMAGE_NAME))
 
 
+def neutron_check():
+    """List networks, then ports: what Nova asks Neutron for.
+
+    Neutron's Port model gets some relationships only once SQLAlchemy
+    configured its mappers, which the first query of a process does; a
+    first request that lists ports would fail with "type object 'Port' has
+    no attribute 'port_forwardings'". Listing networks first warms the
+    API process up; listing ports then checks the call Nova makes.
+    """
+    conn = admin()
+    list(conn.network.networks())
+    list(conn.network.ports(device_id='00000000-0000-0000-0000-000000000000'))
+    print('neutron answers port queries')
+
+
 def wait_compute(timeout=180):
     conn = admin()
     deadline = time.time() + timeout
@@ -126,6 +142,8 @@ def main():
         accounts()
     elif cmd == 'image':
         image(sys.argv[2])
+    elif cmd == 'neutron-check':
+        neutron_check()
     elif cmd == 'wait-compute':
         wait_compute()
     elif cmd == 'flavor':

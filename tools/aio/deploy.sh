@@ -263,6 +263,7 @@ uwsgi_start neutron
 aio_wait_http glance "http://$AIO_HOST:$AIO_GLANCE_PORT/"
 aio_wait_http placement "http://$AIO_HOST:$AIO_PLACEMENT_PORT/"
 aio_wait_http neutron "http://$AIO_HOST:$AIO_NEUTRON_PORT/"
+"$BIN/python" "$AIO_TOOLS/aio_setup.py" neutron-check
 
 aio_step "image"
 qemu-img create -f qcow2 "$AIO_DATA/blank.qcow2" 64M >/dev/null

@@ -34,12 +34,15 @@ STATE_NAMES = {
 }
 
 results = []
+START = time.time()
 
 
 def check(name, ok, detail=''):
     results.append(ok)
-    print('%s %s%s' % ('PASS' if ok else 'FAIL', name,
-                       (': ' + detail) if detail else ''), flush=True)
+    print('%s [%4.0fs] %s%s' % ('PASS' if ok else 'FAIL',
+                               time.time() - START, name,
+                               (': ' + detail) if detail else ''),
+          flush=True)
     return ok
 
 
@@ -126,6 +129,8 @@ def rejected(conn, virt):
 
 def main():
     conn = openstack.connect(cloud='aio-admin')
+    # "Domain not found" is an expected answer here, not worth printing.
+    libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     virt = libvirt.open('qemu:///system')
     servers = []
     try:
