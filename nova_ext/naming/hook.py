@@ -11,6 +11,8 @@ is set, so that installing nova-ext leaves Nova's behaviour (and Nova's own
 tests) unchanged.
 """
 
+import functools
+
 from oslo_db import api as oslo_db_api
 from oslo_log import log as logging
 import sqlalchemy as sa
@@ -101,8 +103,7 @@ class InstanceNamer(object):
         name = base_options.get('display_name')
         if name is None:
             return _noop
-        template = name_template.Template(
-            conf.multi_instance_display_name_template)
+        template = _template(conf.multi_instance_display_name_template)
         scope = conf.multi_instance_display_name_count_scope
         project_id = base_options.get('project_id') or context.project_id
         values = {
@@ -191,6 +192,11 @@ class InstanceNamer(object):
         return sorted(counts)[:needed]
 
 
+@functools.lru_cache(maxsize=8)
+def _template(text):
+    return name_template.Template(text)
+
+
 def _api_context_manager():
     from nova.db.api import api as api_db_api
     return api_db_api.context_manager
@@ -198,14 +204,14 @@ def _api_context_manager():
 
 @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
 def _reserve(context, key, scope, name, count, seed):
-    with _api_context_manager().writer.using(context) as session:
-        return counter.reserve(session.connection(), key, scope, name,
-                               count, seed=seed)
+    # A plain connection, no ORM session: one statement, then commit.
+    with _api_context_manager().writer.connection.using(context) as conn:
+        return counter.reserve(conn, key, scope, name, count, seed=seed)
 
 
 def _counter_exists(context, key):
-    with _api_context_manager().reader.using(context) as session:
-        return counter.exists(session.connection(), key)
+    with _api_context_manager().reader.connection.using(context) as conn:
+        return counter.exists(conn, key)
 
 
 def _gather(context, fn, *args):
@@ -241,8 +247,9 @@ def _names_in_cell(cctxt, lowered, exact, project_id):
         instance.deleted == 0,
         sa.or_(sa.func.lower(instance.display_name).in_(lowered),
                instance.display_name.in_(exact)))
-    with main_db_api.get_context_manager(cctxt).reader.using(cctxt) as s:
-        return [row[0] for row in s.execute(query)]
+    cm = main_db_api.get_context_manager(cctxt)
+    with cm.reader.connection.using(cctxt) as conn:
+        return [row[0] for row in conn.execute(query)]
 
 
 def _existing_names(context, display_names, project_id):
@@ -262,8 +269,9 @@ def _candidates_in_cell(cctxt, like, project_id):
         instance.display_name.like(like, escape='\\'),
         sa.func.lower(instance.display_name).like(like.lower(),
                                                   escape='\\')))
-    with main_db_api.get_context_manager(cctxt).reader.using(cctxt) as s:
-        return [row[0] for row in s.execute(query)]
+    cm = main_db_api.get_context_manager(cctxt)
+    with cm.reader.connection.using(cctxt) as conn:
+        return [row[0] for row in conn.execute(query)]
 
 
 def _seed(context, template, known, project_id):
