@@ -5,6 +5,7 @@ tempest.common, tempest.lib). Servers are booted with ``networks: none``
 (microversion 2.37 and later), so the tests need no Neutron network.
 """
 
+import datetime
 import re
 import time
 import urllib.error
@@ -33,6 +34,15 @@ GATE_EVENT_MICROVERSION = '2.93'
 APPROVE_PREFIX = 'nova-ext-approve'
 REJECT_PREFIX = 'nova-ext-reject'
 IGNORE_PREFIX = 'nova-ext-ignore'
+
+
+def _parse_time(value):
+    """Parse an instance action event's ISO 8601 time, as naive UTC."""
+    parsed = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc).replace(
+            tzinfo=None)
+    return parsed
 
 
 class NovaExtBaseTest(test.BaseTestCase):
@@ -225,10 +235,28 @@ class NovaExtGateBaseTest(NovaExtBaseTest):
         shown = [self.wait_for_status(s['id'], status) for s in servers]
         return shown, time.monotonic() - start
 
-    def assert_gate_decision(self, server_id, result):
+    def assert_gate_decision(self, server_id, result, by_verdict=False):
+        """Check the gate's recorded decision for the server.
+
+        :param by_verdict: the third party answers this server: check that
+            the decision came from its answer (the HTTP response or the
+            third-party-gate event) rather than from the status endpoint
+            asked once the gate timeout had passed, which would hide lost
+            events.
+        """
         events = self.gate_action_events(server_id)
         self.assertEqual(1, len(events), events)
-        self.assertEqual(result, events[0]['result'], events)
+        event = events[0]
+        self.assertEqual(result, event['result'], events)
+        timeout = CONF.nova_ext.gate_timeout
+        if by_verdict and CONF.nova_ext.reference_delay < timeout:
+            self.assertIsNotNone(event.get('finish_time'), event)
+            waited = (_parse_time(event['finish_time'])
+                      - _parse_time(event['start_time'])).total_seconds()
+            self.assertLess(
+                waited, timeout,
+                'The gate decided only after its %d s timeout: the third '
+                'party\'s verdict did not reach it' % timeout)
 
     def assert_fault(self, server, message):
         self.assertIn('fault', server, server)

@@ -22,7 +22,8 @@ class GateVerdictTest(base.NovaExtGateBaseTest):
     @decorators.idempotent_id('fa82e5ea-cd90-40dc-9454-269c01dd48f1')
     def test_approved_server_becomes_active(self):
         servers, _ = self.boot_and_wait(base.APPROVE_PREFIX, 'ACTIVE')
-        self.assert_gate_decision(servers[0]['id'], 'Success')
+        self.assert_gate_decision(servers[0]['id'], 'Success',
+                                  by_verdict=True)
         self.assertNotIn('fault', servers[0])
 
     @decorators.idempotent_id('4426cceb-9686-412c-ba1d-39e5524b33cc')
@@ -35,7 +36,7 @@ class GateVerdictTest(base.NovaExtGateBaseTest):
         servers, _ = self.boot_and_wait(base.REJECT_PREFIX, 'ERROR')
         server = servers[0]
         self.assert_fault(server, 'Third-party gate rejected the server: ')
-        self.assert_gate_decision(server['id'], 'Error')
+        self.assert_gate_decision(server['id'], 'Error', by_verdict=True)
         # A verdict is not a host failure: no reschedule, and nothing kept.
         self.assert_no_allocations(server['id'])
 
@@ -86,4 +87,5 @@ class GateVerdictTest(base.NovaExtGateBaseTest):
                                         count=2)
         self.assertEqual(2, len({s['id'] for s in servers}))
         for server in servers:
-            self.assert_gate_decision(server['id'], 'Success')
+            self.assert_gate_decision(server['id'], 'Success',
+                                      by_verdict=True)

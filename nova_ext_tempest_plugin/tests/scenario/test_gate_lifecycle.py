@@ -48,12 +48,12 @@ class GateLifecycleScenarioTest(base.NovaExtGateBaseTest):
         approved = self.wait_for_status(approved['id'], 'ACTIVE')
         rejected = self.wait_for_status(rejected['id'], 'ERROR')
 
-        self.assert_gate_decision(approved['id'], 'Success')
+        self.assert_gate_decision(approved['id'], 'Success', by_verdict=True)
         self.assertTrue(self.os_admin.placement_client.list_allocations(
             approved['id'])['allocations'])
 
         self.assert_fault(rejected, 'Third-party gate rejected the server')
-        self.assert_gate_decision(rejected['id'], 'Error')
+        self.assert_gate_decision(rejected['id'], 'Error', by_verdict=True)
         self.assert_no_allocations(rejected['id'])
 
         if CONF.nova_ext.gate_timeout_action == 'fail':
