@@ -17,6 +17,7 @@ from nova import context as nova_context
 from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.functional.api import client
 from nova.tests.functional.libvirt import base
+from oslo_concurrency import lockutils
 
 import nova.conf
 from nova_ext.conf import third_party_gate as gate_conf
@@ -628,6 +629,33 @@ class TestGateSelection(GateTestBase):
 class TestGateComputeRestart(GateTestBase):
     """nova-compute restarts while a guest waits at the gate."""
 
+    def _process_death(self, server, tag):
+        """Forget what the stopped service's process held in memory.
+
+        In-process, its build thread still waits at the gate: its waiter is
+        in the (process-wide) registry and it holds the instance lock. A
+        real restart loses both with the process. Returns what the test
+        needs to end that thread afterwards.
+        """
+        waiter = registry.REGISTRY._waiters[(server['id'], tag)]
+        registry.REGISTRY.unregister(waiter)
+        lock = lockutils.internal_lock(server['id'])
+        lock.release()
+        return waiter, lock
+
+    def _end_old_thread(self, waiter, lock):
+        """Let the old build thread end, after the test's assertions."""
+        lock.acquire()
+        with waiter._cond:
+            waiter._statuses.append('failed')
+            waiter._cond.notify_all()
+
+        def released():
+            if lock.acquire(blocking=False):
+                lock.release()
+                return True
+        self.wait_for(released, what='the old build thread to end')
+
     def test_restart_while_waiting(self):
         tp = self.third_party(mode='manual')
         self.flags(timeout=30, max_total_wait=30, group='third_party_gate')
@@ -635,13 +663,22 @@ class TestGateComputeRestart(GateTestBase):
         tag = self.wait_for_waiter(server, tp)
         self.wait_for_paused(server)
         self.restart_compute_service('compute1')
-        # _init_instance: a BUILDING instance goes to ERROR; the guest is
-        # left paused, never resumed. (No fault: _init_instance sets none.)
+        old = self._process_death(server, tag)
+        # _init_instance: a BUILDING instance goes to ERROR (without a
+        # fault); the guest is left paused, never resumed.
         server = self._wait_for_state_change(server, 'ERROR',
                                              wait_for_fault_key=False)
         self.assertNotIn('fault', server)
         self.assertEqual(fakelibvirt.VIR_DOMAIN_PAUSED,
                          self.domain_state(server))
+        self.assertNotEqual({}, self._get_allocations_by_server_uuid(
+            server['id']))
+        # A late verdict changes nothing: no gate waits for it any more.
+        tp.decide(tag, 'completed')
+        time.sleep(0.5)
+        self.assertEqual(fakelibvirt.VIR_DOMAIN_PAUSED,
+                         self.domain_state(server))
+
         # Deleting the server releases everything.
         self._delete_server(server)
         self.assertIsNone(self.domain_state(server))
@@ -649,9 +686,5 @@ class TestGateComputeRestart(GateTestBase):
             server['id']))
         self.assertEqual([], self.neutron.list_ports(
             is_admin=True, device_id=server['id'])['ports'])
-        # The build thread of the stopped service is still waiting: in real
-        # life it died with its process. End it before the test's cleanup.
-        registry.REGISTRY.deliver(server['id'], tag, 'failed')
-        self.wait_for(lambda: not registry.REGISTRY.waiting(server['id']),
-                      what='the old gate to give up')
         self.assertEqual(1, len(tp.requests))
+        self._end_old_thread(*old)
