@@ -161,8 +161,18 @@ aio_step "libvirt"
 if virsh -c qemu:///system uri >/dev/null 2>&1; then
     aio_log "using the running libvirtd"
 else
+    # Nova keeps one libvirt connection and may run several builds on it
+    # at once; the defaults (5 requests in flight per client, keepalive
+    # pings) drop that connection when a loaded 2-core machine answers
+    # slowly ("connection closed due to keepalive timeout").
+    mkdir -p "$AIO_ETC/libvirt"
+    cat >"$AIO_ETC/libvirt/libvirtd.conf" <<EOF
+max_client_requests = 64
+max_workers = 32
+keepalive_interval = -1
+EOF
     aio_start virtlogd /usr/sbin/virtlogd
-    aio_start libvirtd /usr/sbin/libvirtd
+    aio_start libvirtd /usr/sbin/libvirtd -f "$AIO_ETC/libvirt/libvirtd.conf"
     for i in $(seq 1 60); do
         virsh -c qemu:///system uri >/dev/null 2>&1 && break
         sleep 0.5
