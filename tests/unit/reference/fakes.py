@@ -70,6 +70,16 @@ class FakeNova(object):
             return [e for p in self.posts for e in p['body']['events']
                     if p['answer'] == 200]
 
+    def wait_for_status(self, status, timeout=10):
+        """Wait for an accepted event with this status; return statuses."""
+        with self._lock:
+            if not self._lock.wait_for(
+                    lambda: status in [e['status'] for e in self.events],
+                    timeout):
+                raise AssertionError('no %s event in %s'
+                                     % (status, self.posts))
+            return [e['status'] for e in self.events]
+
     def wait_for_posts(self, count, timeout=10):
         with self._lock:
             if not self._lock.wait_for(lambda: len(self.posts) >= count,

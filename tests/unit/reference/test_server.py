@@ -180,7 +180,7 @@ class TestSyncRules(ReferenceTestCase):
         self.assertEqual('completed', resp.json()['status'])
 
     def test_delay(self):
-        tp = self.start(delay=0.6)
+        tp = self.start(delay=1.0)
         body = gate_body()
         seen = {}
 
@@ -200,7 +200,7 @@ class TestSyncRules(ReferenceTestCase):
         elapsed = time.monotonic() - start
         t.join()
         self.assertEqual('completed', resp.json()['status'])
-        self.assertGreaterEqual(elapsed, 0.6)
+        self.assertGreaterEqual(elapsed, 1.0)
         self.assertEqual('pending', seen['status'])
 
     def test_concurrent_requests(self):
@@ -219,7 +219,7 @@ class TestSyncRules(ReferenceTestCase):
         for t in threads:
             t.join()
         # Served in parallel: ten half-second answers in well under 5s.
-        self.assertLess(time.monotonic() - start, 3)
+        self.assertLess(time.monotonic() - start, 4)
         self.assertEqual(
             {b['tag']: ('failed' if b['display_name'] == 'odd'
                         else 'completed') for b in bodies}, answers)
@@ -538,20 +538,27 @@ class TestAsync(ReferenceTestCase):
         self.assertEqual('in-progress',
                          self.status(tp, body['tag']).json()['status'])
         tp.wait_for_decision(body['tag'])
-        tp.wait_for_events(3)
-        self.assertEqual(['in-progress'] * 2 + ['completed'],
-                         [e['status'] for e in fake.events])
-        self.assertEqual(2, tp.decisions[body['tag']].heartbeats)
+        statuses = fake.wait_for_status('completed')
+        # Beats at 0.4 s and 0.8 s, the verdict at 1.2 s. On a starved
+        # machine a beat whose time passed during a slow post is skipped,
+        # but the first one always goes.
+        beats = len(statuses) - 1
+        self.assertIn(beats, (1, 2))
+        self.assertEqual(['in-progress'] * beats + ['completed'], statuses)
+        self.assertEqual(beats, tp.decisions[body['tag']].heartbeats)
 
     def test_delay_without_heartbeat(self):
-        fake, tp = self.start_async(delay=0.5)
+        fake, tp = self.start_async(delay=1.0)
         body = gate_body()
         start = time.monotonic()
         self.post(tp, body)
         self.assertEqual('pending',
                          self.status(tp, body['tag']).json()['status'])
         fake.wait_for_posts(1)
-        self.assertGreaterEqual(time.monotonic() - start, 0.5)
+        self.assertGreaterEqual(time.monotonic() - start, 1.0)
+        decision = tp.decisions[body['tag']]
+        self.assertGreaterEqual(decision.decided_at - decision.created_at,
+                                1.0)
         self.assertEqual(['completed'], [e['status'] for e in fake.events])
 
     def test_ignore_posts_nothing(self):
