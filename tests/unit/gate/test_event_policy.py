@@ -100,7 +100,10 @@ class TestHandle(test.NoDBTestCase):
         from nova.objects import external_event
         self.assertIs(event, external_event.EXTENSION_EVENTS[
             'third-party-gate'])
-        self.assertIn('third-party-gate', external_event.EVENT_NAMES)
+        # The event object accepts the name (and still refuses others).
+        self.assertEqual('third-party-gate', self.ev('t').name)
+        self.assertRaises(ValueError, objects.InstanceExternalEvent,
+                          name='third-party-gates')
 
 
 class TestPolicies(test.NoDBTestCase):
