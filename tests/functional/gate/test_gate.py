@@ -499,6 +499,24 @@ class TestGateEvents(GateTestBase):
         self.assertEqual(fakelibvirt.VIR_DOMAIN_RUNNING,
                          self.domain_state(server))
 
+    def test_reporter_in_another_project(self):
+        """The reporter lives in the service project, not the server's."""
+        server = self.boot('good', expected=None)
+        tag = self.wait_for_waiter(server, self.tp)
+        other = client.TestOpenStackClient(
+            'member', self.api.base_url, project_id='service',
+            roles=['member', 'reader'])
+        other.microversion = '2.93'
+        self.assertEqual(403, self.post_event(server['id'], tag,
+                                              api=other).status)
+        reporter = client.TestOpenStackClient(
+            'reporter', self.api.base_url, project_id='service',
+            roles=[REPORTER_ROLE])
+        reporter.microversion = '2.93'
+        resp = self.post_event(server['id'], tag, api=reporter)
+        self.assertEqual(200, resp.status)
+        self._wait_for_state_change(server, 'ACTIVE')
+
     def test_admin_may_post_gate_events(self):
         server = self.boot('good', expected=None)
         tag = self.wait_for_waiter(server, self.tp)
