@@ -28,7 +28,7 @@ DEPLOY_START=$(date +%s)
 
 # ---------------------------------------------------------------- cleanup
 aio_step "teardown of previous run"
-"$AIO_TOOLS/teardown.sh"
+bash "$AIO_TOOLS/teardown.sh"
 rm -rf "$AIO_LOGS"
 mkdir -p "$AIO_ETC" "$AIO_DATA" "$AIO_RUN" "$AIO_LOGS"
 
@@ -69,35 +69,48 @@ fi
 # The venv is rebuilt when the pins or the patches changed (stamp), so that
 # Nova is always patched exactly once from a pristine install.
 aio_step "python venv"
-stamp=$(cat "$AIO_REPO/constraints.txt" "$AIO_TOOLS/constraints-aio.txt" \
-    "$AIO_REPO"/patches/*.patch | sha256sum | cut -c1-16)
-if [[ ! -f $AIO_VENV/.aio-stamp || $(cat "$AIO_VENV/.aio-stamp") != "$stamp" ]]; then
+# Two stamps: the pins decide whether the venv is rebuilt; the patches
+# whether Nova is reinstalled pristine and patched again. Nova is thus
+# always patched exactly once, from the release's own files.
+deps_stamp=$(cat "$AIO_REPO/constraints.txt" "$AIO_TOOLS/constraints-aio.txt" \
+    | sha256sum | cut -c1-16)
+patch_stamp=$(cat "$AIO_REPO"/patches/*.patch | sha256sum | cut -c1-16)
+if [[ $(cat "$AIO_VENV/.aio-deps" 2>/dev/null) != "$deps_stamp" ]]; then
     rm -rf "$AIO_VENV"
     "$AIO_PYTHON" -m venv "$AIO_VENV"
-    "$AIO_VENV/bin/pip" install -q -U pip >"$AIO_LOGS/pip.log" 2>&1
     aio_log "installing keystone, glance, placement, neutron, nova into $AIO_VENV"
     "$AIO_VENV/bin/pip" install -c "$AIO_REPO/constraints.txt" \
         -c "$AIO_TOOLS/constraints-aio.txt" \
         keystone glance openstack-placement neutron nova PyMySQL uwsgi \
-        libvirt-python python-openstackclient >>"$AIO_LOGS/pip.log" 2>&1 \
+        libvirt-python python-openstackclient >"$AIO_LOGS/pip.log" 2>&1 \
         || { tail -n 30 "$AIO_LOGS/pip.log"; aio_die "pip install failed"; }
-    site=$("$AIO_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    # nova_ext itself (editable: the venv runs the repo's code).
-    "$AIO_VENV/bin/pip" install --no-deps -e "$AIO_REPO" >>"$AIO_LOGS/pip.log" 2>&1
+    echo "$deps_stamp" >"$AIO_VENV/.aio-deps"
+elif [[ $(cat "$AIO_VENV/.aio-patches" 2>/dev/null) != "$patch_stamp" ]]; then
+    aio_log "patches changed: reinstalling a pristine nova"
+    "$AIO_VENV/bin/pip" install --force-reinstall --no-deps \
+        -c "$AIO_REPO/constraints.txt" nova >"$AIO_LOGS/pip.log" 2>&1 \
+        || { tail -n 30 "$AIO_LOGS/pip.log"; aio_die "pip install nova failed"; }
+    rm -f "$AIO_VENV/.aio-patches"
+else
+    aio_log "reusing $AIO_VENV (pins and patches unchanged)"
+fi
+SITE=$("$AIO_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+# nova_ext itself (editable: the venv runs the repo's code).
+"$AIO_VENV/bin/pip" install --no-deps -e "$AIO_REPO" >>"$AIO_LOGS/pip.log" 2>&1 \
+    || { tail -n 30 "$AIO_LOGS/pip.log"; aio_die "pip install nova_ext failed"; }
+if [[ ! -f $AIO_VENV/.aio-patches ]]; then
     if "$AIO_VENV/bin/nova-ext-patch" --help >/dev/null 2>&1; then
-        "$AIO_VENV/bin/nova-ext-patch" apply --nova-dir "$site"
+        "$AIO_VENV/bin/nova-ext-patch" apply --nova-dir "$SITE"
     else
         aio_log "nova-ext-patch unavailable; applying patches/ with patch(1)"
         for p in "$AIO_REPO"/patches/*.patch; do
-            patch -p1 -N -F0 -s -d "$site" <"$p"
+            patch -p1 -N -F0 -s -d "$SITE" <"$p"
         done
     fi
-    echo "$stamp" >"$AIO_VENV/.aio-stamp"
-else
-    aio_log "reusing $AIO_VENV (pins and patches unchanged)"
-    "$AIO_VENV/bin/pip" install --no-deps -e "$AIO_REPO" >"$AIO_LOGS/pip.log" 2>&1
+    echo "$patch_stamp" >"$AIO_VENV/.aio-patches"
 fi
-SITE=$("$AIO_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+"$AIO_VENV/bin/nova-ext-patch" check --nova-dir "$SITE" >/dev/null 2>&1 \
+    || aio_log "WARNING: nova-ext-patch check did not confirm the patches"
 BIN=$AIO_VENV/bin
 
 # ----------------------------------------------------------------- MariaDB

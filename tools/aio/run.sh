@@ -33,7 +33,7 @@ part() {
 
 finish() {
     if [[ ${AIO_KEEP:-0} != 1 ]]; then
-        part teardown "$TOOLS/teardown.sh"
+        part teardown bash "$TOOLS/teardown.sh"
     fi
     echo "==== summary"
     local name
@@ -49,15 +49,15 @@ finish() {
 trap finish EXIT
 
 rc=0
-if ! part deploy "$TOOLS/deploy.sh"; then
+if ! part deploy bash "$TOOLS/deploy.sh"; then
     echo "deploy failed; service logs below" >&2
     exit 1
 fi
 if [[ ${AIO_SKIP_SMOKE:-0} != 1 ]]; then
-    part smoke "$TOOLS/smoke.sh" || rc=1
+    part smoke bash "$TOOLS/smoke.sh" || rc=1
 fi
 if [[ ${AIO_SKIP_TEMPEST:-0} != 1 ]]; then
-    part tempest "$TOOLS/run-tempest.sh" \
+    part tempest bash "$TOOLS/run-tempest.sh" \
         "${AIO_TEMPEST_REGEX:-nova_ext_tempest_plugin}" || rc=1
 fi
 exit $rc
