@@ -118,6 +118,9 @@ for suite in "${SUITES[@]}"; do
         # Real database servers for the counter's DB tests (oslo.db's
         # opportunistic fixtures find them on localhost).
         run_step db-servers $SUDO "$REPO/tools/db-servers.sh"
+        # The servers were just started: a DB test that cannot reach one
+        # must fail, not skip.
+        export NOVA_EXT_REQUIRE_DB_SERVERS=1
         run_stestr functional-eventlet env \
             OS_NOVA_DISABLE_EVENTLET_PATCHING=false "$PY" -m stestr \
             --test-path=./tests/functional --top-dir=./ run
