@@ -340,13 +340,13 @@ class TestGateTimeouts(GateTestBase):
 
     def test_heartbeats_capped_by_max_total_wait(self):
         tp = self.third_party(mode='async', delay=30, heartbeat=0.4)
-        self.flags(timeout=1, max_total_wait=2, group='third_party_gate')
+        self.flags(timeout=2, max_total_wait=4, group='third_party_gate')
         server = self.boot('good', expected='ERROR')
-        # The gate waited past its 1 s timeout thanks to the heartbeats,
-        # and gave up at the 2 s cap although they kept coming.
+        # The gate waited past its 2 s timeout thanks to the heartbeats,
+        # and gave up at the 4 s cap although they kept coming.
         self.assertGreaterEqual(len(tp.events), 2)
         self.assert_released(
-            server, 'Third-party gate gave no verdict within 2 seconds')
+            server, 'Third-party gate gave no verdict within 4 seconds')
 
 
 class TestGateDelivery(GateTestBase):
