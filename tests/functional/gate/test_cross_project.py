@@ -56,6 +56,6 @@ class TestReporterInAnotherProject(test_gate.GateTestBase):
         self.assertEqual(403, resp.status)
 
         # The gate is still waiting: nothing above reached it.
-        self.assertEqual([tag], self.wait_for_waiter(server) and [tag])
+        self.assertEqual(tag, self.wait_for_waiter(server))
         tp.decide(tag, 'completed', 'approved at last')
         self._wait_for_state_change(server, 'ACTIVE')
