@@ -171,6 +171,14 @@ echo '[].' >"$AIO_DATA/rabbitmq/enabled_plugins"
 
 # ----------------------------------------------------------------- libvirt
 aio_step "libvirt"
+# Debian's udev rule gives /dev/kvm to the kvm group (mode 0660); without
+# udev (containers, micro VMs) the node stays root-only, and libvirt, which
+# checks whether its QEMU user can open it, then finds its cached QEMU
+# capabilities stale on every call and probes QEMU again: each domain
+# definition took minutes. Guests still run with TCG (virt_type = qemu).
+if [[ -c /dev/kvm ]] && getent group kvm >/dev/null; then
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
 if virsh -c qemu:///system uri >/dev/null 2>&1; then
     aio_log "using the running libvirtd"
 else
