@@ -63,7 +63,7 @@ for name in libvirtd virtlogd; do
     aio_stop "$name"
 done
 
-rm -rf "$AIO_DATA" "$AIO_RUN" "$AIO_ETC"
+rm -rf "$AIO_DATA" "$AIO_RUN" "$AIO_ETC" "$AIO_DIR/tempest"
 if [[ $remove_all -eq 1 ]]; then
     rm -rf "$AIO_VENV" "$AIO_TEMPEST_VENV"
 fi
