@@ -67,6 +67,15 @@ Related options:
         ],
         help="""
 Whether the verdict is enforced or only recorded.
+
+``audit`` is for rolling the gate out: the third party sees every gated boot
+and its verdicts are recorded as instance action events and logged, while
+no boot waits for it or fails because of it. Switch to ``enforce`` once the
+verdicts are the ones expected.
+
+Related options:
+
+* ``enabled``: must be true in either mode.
 """),
     cfg.IntOpt(
         'timeout',
