@@ -151,9 +151,12 @@ class NovaExtBaseTest(test.BaseTestCase):
 
     def wait_for_status(self, server_id, status, client=None):
         client = client or self.servers_client
+        # Tempest's waiter raises when a server reaches ERROR, unless ERROR
+        # is what the test waits for (a rejected or timed-out gate).
         return waiters.wait_for_server_status(
             client, server_id, status,
-            extra_timeout=self.gate_extra_timeout())
+            extra_timeout=self.gate_extra_timeout(),
+            raise_on_error=(status != 'ERROR'))
 
     def show_server(self, server_id, client=None):
         client = client or self.servers_client
