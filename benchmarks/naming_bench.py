@@ -68,6 +68,17 @@ def _mariadb_url():
     return ADMIN_URL + DB_NAME + '?charset=utf8mb4'
 
 
+def _timed_threads(target, count):
+    """Run ``target`` in ``count`` threads at once; return the seconds."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start
+
+
 class NamingBenchmark(integrated_helpers._IntegratedTestBase):
     REQUIRES_LOCKING = False
     CAST_AS_CALL = False
@@ -172,14 +183,7 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
                 server_id = self._post('conc')[1]
                 names.append(server_id)
 
-        threads = [threading.Thread(target=worker)
-                   for _ in range(ARGS.threads)]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - start
+        elapsed = _timed_threads(worker, ARGS.threads)
         servers = self.api.get_servers(
             detail=False, search_opts={'name': '^conc'})
         unique = {s['name'] for s in servers}
@@ -198,14 +202,7 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
                 with engine.begin() as conn:
                     got.append(counter.reserve(conn, key, 'global', 'raw', 1))
 
-        threads = [threading.Thread(target=reserver)
-                   for _ in range(ARGS.threads)]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - start
+        elapsed = _timed_threads(reserver, ARGS.threads)
         print('Counter reservations on MariaDB (%d threads): %d in %.2f s = '
               '%.0f names/s, all unique: %s'
               % (ARGS.threads, len(got), elapsed, len(got) / elapsed,
