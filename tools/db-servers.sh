@@ -35,35 +35,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 # Packages: install only what is missing so that reruns need no network.
-missing=()
-for pkg in mariadb-server mariadb-client postgresql postgresql-client; do
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
-            | grep -q 'install ok installed'; then
-        missing+=("$pkg")
-    fi
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-    log "installing ${missing[*]}"
-    # Package scripts must not try to start services through a missing
-    # systemd/init: a policy-rc.d denying starts makes dpkg skip them; we
-    # start the servers ourselves below.
-    policy=/usr/sbin/policy-rc.d
-    created_policy=0
-    if [[ ! -e $policy ]]; then
-        printf '#!/bin/sh\nexit 101\n' > "$policy"
-        chmod 755 "$policy"
-        created_policy=1
-    fi
-    # Another apt run (a parallel setup script) may hold the lock.
-    apt_opts=(-o DPkg::Lock::Timeout=900 -y -qq)
-    apt-get "${apt_opts[@]}" update \
-        || log "apt-get update failed, trying the install"
-    apt-get "${apt_opts[@]}" install --no-install-recommends \
-        "${missing[@]}" > /dev/null
-    if [[ $created_policy -eq 1 ]]; then
-        rm -f "$policy"
-    fi
-fi
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+install_missing_packages /tmp/nova-ext-db-servers-apt.log \
+    mariadb-server mariadb-client postgresql postgresql-client ||
+    { tail -n 30 /tmp/nova-ext-db-servers-apt.log; exit 1; }
 
 wait_for() {
     # wait_for <description> <command...>: retry for up to 60 seconds.

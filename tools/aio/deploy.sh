@@ -37,33 +37,11 @@ aio_step "apt packages"
 PKGS="mariadb-server mariadb-client rabbitmq-server libvirt-daemon-system
 libvirt-clients libvirt-dev pkg-config qemu-system-x86 qemu-utils curl
 gcc"
-missing=()
-for pkg in $PKGS; do
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
-            | grep -q 'install ok installed'; then
-        missing+=("$pkg")
-    fi
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-    aio_log "installing ${missing[*]}"
-    # Package scripts must not start the distribution's own daemons: this
-    # cloud runs private instances; a policy-rc.d denies the starts.
-    policy=/usr/sbin/policy-rc.d
-    created_policy=0
-    if [[ ! -e $policy ]]; then
-        printf '#!/bin/sh\nexit 101\n' >$policy
-        chmod 755 $policy
-        created_policy=1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
-        --no-install-recommends "${missing[@]}" >"$AIO_LOGS/apt.log" 2>&1 \
-        || { tail -n 30 "$AIO_LOGS/apt.log"; aio_die "apt-get failed"; }
-    if [[ $created_policy -eq 1 ]]; then
-        rm -f $policy
-    fi
-fi
+# shellcheck source=../lib/apt.sh
+source "$AIO_TOOLS/../lib/apt.sh"
+# shellcheck disable=SC2086  # PKGS is a word list
+install_missing_packages "$AIO_LOGS/apt.log" $PKGS ||
+    { tail -n 30 "$AIO_LOGS/apt.log"; aio_die "apt-get failed"; }
 
 # ------------------------------------------------------------- Python venv
 # The venv is rebuilt when the pins or the patches changed (stamp), so that
