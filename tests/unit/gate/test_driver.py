@@ -196,6 +196,7 @@ class TestEnforce(GateTestCase):
         self.flags(secret='k', group='third_party_gate')
         waiter = self.start()
         self.assertEqual(driver.APPROVE, waiter.wait())
+        waiter.join()
         [req] = tp.requests
         body = json.loads(req['body'])
         self.assertEqual(1, body['version'])
@@ -224,6 +225,29 @@ class TestEnforce(GateTestCase):
             self.context, UUID, driver.EVENT_NAME, want_result=False)
         self.assertEqual([], registry.REGISTRY.waiting(UUID))
 
+    def test_request_travels_while_the_guest_is_created(self):
+        self.third_party(fakes.Answer(body={'status': 'completed'},
+                                      delay=0.3))
+        start = time.monotonic()
+        waiter = self.start()
+        # start() returned before the answer: the driver creates the
+        # guest meanwhile, and wait() still gets the synchronous verdict.
+        self.assertLess(time.monotonic() - start, 0.3)
+        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertGreaterEqual(time.monotonic() - start, 0.3)
+
+    def test_approval_recorded_after_its_start(self):
+        self.third_party(fakes.Answer(body={'status': 'completed'}))
+        calls = []
+        self.start_event.mock.side_effect = (
+            lambda *a, **k: calls.append('start'))
+        self.finish.mock.side_effect = (
+            lambda *a, **k: calls.append('finish'))
+        waiter = self.start()
+        waiter.wait()
+        waiter.join()
+        self.assertEqual(['start', 'finish'], calls)
+
     def test_sync_reject(self):
         self.third_party(fakes.Answer(
             body={'status': 'failed', 'reason': 'no licence'}))
@@ -241,6 +265,7 @@ class TestEnforce(GateTestCase):
         waiter = self.start()
         self.deliver_later('completed', lambda: waiter.tag)
         self.assertEqual(driver.APPROVE, waiter.wait())
+        waiter.join()
         self.assertEqual(1, self.finish.mock.call_count)
 
     def test_async_reject_reason_from_status_url(self):
