@@ -86,8 +86,11 @@ Number of seconds to wait for the verdict.
 
 This budget is the gate's own and is separate from ``vif_plugging_timeout``;
 both waits happen while the guest is paused, and the gate request is sent
-before the guest is created so that the two waits overlap. A heartbeat event
+as the guest is created so that the two waits overlap. A heartbeat event
 (status ``in-progress``) restarts the wait, up to ``max_total_wait``.
+
+A guest waiting at the gate holds one of nova-compute's build slots for the
+whole wait.
 
 Possible values:
 
@@ -97,6 +100,9 @@ Related options:
 
 * ``timeout_action``: what happens when no verdict arrives in time.
 * ``max_total_wait``: the cap on heartbeat extensions.
+* ``[DEFAULT] max_concurrent_builds``: the build slots; under the threading
+  concurrency backend builds and snapshots share one pool sized at the
+  larger of it and ``[DEFAULT] max_concurrent_snapshots``.
 """),
     cfg.IntOpt(
         'max_total_wait',
