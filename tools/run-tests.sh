@@ -98,7 +98,8 @@ check_samples() {
 
 style() {
     flake8 && bashate -i E006 devstack/plugin.sh devstack/settings \
-        tools/*.sh tools/lib/*.sh tools/aio/*.sh tests/devstack/*.sh tests/unit/devstack/*.sh .ci/run
+        tools/*.sh tools/lib/*.sh tools/aio/*.sh benchmarks/*.sh \
+        tests/devstack/*.sh tests/unit/devstack/*.sh .ci/run
 }
 
 for suite in "${SUITES[@]}"; do
