@@ -50,15 +50,7 @@ PY
 # reference MODE DELAY: restart the reference third party.
 reference() {
     aio_stop nova-ext-gate
-    aio_start nova-ext-gate "$BIN/nova-ext-gate-reference" \
-        --host $AIO_HOST --port "$AIO_GATE_PORT" \
-        --secret-file "$AIO_ETC/gate-secret" \
-        --mode "$1" \
-        --reject-name "$AIO_GATE_REJECT_NAME" \
-        --ignore-name "$AIO_GATE_IGNORE_NAME" \
-        --delay "$2" \
-        --os-cloud "$AIO_GATE_CLOUD"
-    aio_wait_http nova-ext-gate "http://$AIO_HOST:$AIO_GATE_PORT/healthz" 60
+    aio_start_reference "$1" "$2"
 }
 
 restore() {

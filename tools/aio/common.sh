@@ -134,6 +134,21 @@ aio_stop() {
     rm -f "$pidfile"
 }
 
+# aio_start_reference MODE DELAY: start the reference third party, the
+# gate's url, answering in MODE (sync, async) after DELAY seconds, and wait
+# until it answers.
+aio_start_reference() {
+    aio_start nova-ext-gate "$AIO_VENV/bin/nova-ext-gate-reference" \
+        --host $AIO_HOST --port "$AIO_GATE_PORT" \
+        --secret-file "$AIO_ETC/gate-secret" \
+        --mode "$1" \
+        --reject-name "$AIO_GATE_REJECT_NAME" \
+        --ignore-name "$AIO_GATE_IGNORE_NAME" \
+        --delay "$2" \
+        --os-cloud "$AIO_GATE_CLOUD"
+    aio_wait_http nova-ext-gate "http://$AIO_HOST:$AIO_GATE_PORT/healthz" 60
+}
+
 aio_running() {
     local pidfile=$AIO_RUN/$1.pid
     [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null

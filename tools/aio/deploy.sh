@@ -299,15 +299,7 @@ nm cell_v2 discover_hosts --verbose
 
 # ------------------------------------------------- reference third party
 aio_step "reference third party"
-aio_start nova-ext-gate "$BIN/nova-ext-gate-reference" \
-    --host $AIO_HOST --port "$AIO_GATE_PORT" \
-    --secret-file "$AIO_ETC/gate-secret" \
-    --mode "$AIO_GATE_REFERENCE_MODE" \
-    --reject-name "$AIO_GATE_REJECT_NAME" \
-    --ignore-name "$AIO_GATE_IGNORE_NAME" \
-    --delay "$AIO_GATE_DELAY" \
-    --os-cloud "$AIO_GATE_CLOUD"
-aio_wait_http nova-ext-gate "http://$AIO_HOST:$AIO_GATE_PORT/healthz" 60
+aio_start_reference "$AIO_GATE_REFERENCE_MODE" "$AIO_GATE_DELAY"
 
 aio_print_timings
 echo "deploy: $(( $(date +%s) - DEPLOY_START ))s"
