@@ -162,22 +162,6 @@ def is_selected(conf, instance):
     return bool(conf.projects) and instance.project_id in conf.projects
 
 
-def _in_thread(context, func, name):
-    """Run ``func`` in a thread of its own (a green thread under eventlet).
-
-    Not in one of Nova's shared pools: a gate exchange may wait for a slow
-    third party, and an audited boot for its whole timeout, and neither may
-    take a thread that nova-compute needs for its own work.
-    """
-    def run():
-        # What Nova's own spawn helpers do: log with the request context.
-        context.update_store()
-        func()
-    thread = threading.Thread(target=run, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
 def _iso(wall_start, seconds):
     when = wall_start + datetime.timedelta(seconds=seconds)
     return when.strftime('%Y-%m-%dT%H:%M:%SZ')
@@ -304,8 +288,20 @@ class GateWaiter(object):
         self._request()
 
     def _spawn(self, func, what):
-        thread = _in_thread(self.context, func, 'nova-ext-gate-%s-%s' % (
-            what, self.instance.uuid[:8]))
+        """Run ``func`` in a thread of its own (green under eventlet).
+
+        Not in one of Nova's shared pools: a gate exchange may wait for a
+        slow third party, and an audited boot for its whole timeout, and
+        neither may take a thread that nova-compute needs for its own work.
+        """
+        def run():
+            # What Nova's own spawn helpers do: log with the request context.
+            self.context.update_store()
+            func()
+        thread = threading.Thread(
+            target=run, daemon=True, name='nova-ext-gate-%s-%s' % (
+                what, self.instance.uuid[:8]))
+        thread.start()
         self._threads.append(thread)
         return thread
 
