@@ -249,13 +249,11 @@ class NovaExtGateBaseTest(NovaExtBaseTest):
         """
         # An approval is recorded just after the guest may run: give the
         # record a moment to land.
-        end = time.monotonic() + 10
-        while True:
-            events = self.gate_action_events(server_id)
-            if (events and events[0].get('result')) or \
-                    time.monotonic() > end:
-                break
-            time.sleep(0.5)
+        test_utils.call_until_true(
+            lambda: any(e.get('result')
+                        for e in self.gate_action_events(server_id)),
+            10, 0.5)
+        events = self.gate_action_events(server_id)
         self.assertEqual(1, len(events), events)
         event = events[0]
         self.assertEqual(result, event['result'], events)
