@@ -39,11 +39,12 @@ mkdir -p "$WORKSPACE/etc"
 image_id=$("$AIO_VENV/bin/openstack" --os-cloud aio-admin image show \
     nova-ext-aio-blank -f value -c id)
 "$AIO_VENV/bin/python" - "$WORKSPACE/etc/tempest.conf" "$image_id" <<'EOF'
-import configparser
 import os
 import sys
 
 E = os.environ
+sys.path.insert(0, E['AIO_TOOLS'])
+from aio_config import write_ini  # noqa: E402
 path, image_id = sys.argv[1:3]
 conf = {
     'DEFAULT': {
@@ -118,15 +119,7 @@ conf = {
         'name_count_scope': 'project',
     },
 }
-cp = configparser.RawConfigParser()
-cp.optionxform = str
-for section, values in conf.items():
-    if section != 'DEFAULT':
-        cp.add_section(section)
-    for k, v in values.items():
-        cp.set(section, k, v)
-with open(path, 'w') as f:
-    cp.write(f)
+write_ini(path, conf)
 EOF
 
 aio_step "tempest run"
