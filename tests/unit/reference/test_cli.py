@@ -4,6 +4,7 @@ They live with the reference third party's tests because they share its
 helpers (``base``, ``fakes``).
 """
 
+import dataclasses
 import io
 import json
 import os
@@ -100,15 +101,17 @@ class TestArgumentErrors(CLITestCase):
         self.assertUsageError(['--secret', ''], '--secret must not be empty')
 
     def test_every_setting_error_names_its_flag(self):
-        # Each setting the service checks maps to the flag that sets it:
-        # a setting without a flag of that name would give a usage error
-        # naming an option that does not exist.
+        # Each setting maps to the flag that sets it: a setting without a
+        # flag of that name would give a usage error naming an option that
+        # does not exist. (approve_reason has no flag; offer_status_url is
+        # the store_false --no-status-url, which cannot be invalid.)
         parser, args = self.parse([])
         flags = {option for action in parser._actions
                  for option in action.option_strings}
-        for argument in ('host', 'port', 'mode', 'delay', 'heartbeat',
-                         'fail_first', 'secret', 'reject_name',
-                         'ignore_name'):
+        arguments = {f.name for f in dataclasses.fields(settings.Settings)}
+        arguments -= {'approve_reason', 'offer_status_url'}
+        self.assertIn('fail_first', arguments)
+        for argument in sorted(arguments):
             stderr = io.StringIO()
             with mock.patch('sys.stderr', stderr):
                 self.assertRaises(
