@@ -6,13 +6,13 @@ Only tests import this module (``fixtures`` is a test requirement)::
         mode='async', nova=poster)).server
     self.flags(url=tp.url, group='third_party_gate')
 
-Every keyword goes to :class:`nova_ext.reference.server.ReferenceThirdParty`;
+Every keyword goes to :class:`nova_ext.reference.service.ReferenceThirdParty`;
 the server is started at setUp and stopped (threads joined) at cleanup.
 """
 
 import fixtures
 
-from nova_ext.reference import server as ref_server
+from nova_ext.reference import service
 
 
 class ReferenceThirdPartyFixture(fixtures.Fixture):
@@ -24,6 +24,6 @@ class ReferenceThirdPartyFixture(fixtures.Fixture):
         self.server = None
 
     def _setUp(self):
-        self.server = ref_server.ReferenceThirdParty(**self.kwargs)
+        self.server = service.ReferenceThirdParty(**self.kwargs)
         self.server.start()
         self.addCleanup(self.server.stop)

@@ -21,8 +21,8 @@ from oslo_config import cfg
 import testtools
 import yaml
 
+from nova_ext.cmd import gate_reference as reference_server
 from nova_ext.conf import opts as nova_ext_opts
-from nova_ext.reference import server as reference_server
 from nova_ext_tempest_plugin import config as tempest_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))

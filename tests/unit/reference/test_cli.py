@@ -1,5 +1,10 @@
-"""Tests of the ``nova-ext-gate-reference`` command line."""
+"""Tests of the ``nova-ext-gate-reference`` command line.
 
+They live with the reference third party's tests because they share its
+helpers (``base``, ``fakes``).
+"""
+
+import dataclasses
 import io
 import json
 import os
@@ -14,10 +19,12 @@ from keystoneauth1 import noauth
 from oslotest import base
 import requests
 
+from nova_ext.cmd import gate_reference
 from nova_ext.reference import events
-from nova_ext.reference import server
+from nova_ext.reference import protocol
+from nova_ext.reference import settings
+from tests.unit.reference import base as ref_base
 from tests.unit.reference import fakes
-from tests.unit.reference import test_server
 
 ENV_VARS = ('OS_CLOUD', 'OS_AUTH_TYPE', 'OS_AUTH_PLUGIN', 'OS_AUTH_URL',
             'OS_ENDPOINT_OVERRIDE', 'OS_REGION_NAME', 'OS_INTERFACE',
@@ -35,42 +42,48 @@ class CLITestCase(base.BaseTestCase):
     def assertUsageError(self, argv, *texts):
         stderr = io.StringIO()
         with mock.patch('sys.stderr', stderr):
-            e = self.assertRaises(SystemExit, server.main, argv)
+            e = self.assertRaises(SystemExit, gate_reference.main, argv)
         self.assertEqual(2, e.code)
         for text in texts:
             self.assertIn(text, stderr.getvalue())
 
     def parse(self, argv):
-        parser = server.build_parser(argv)
+        parser = gate_reference.build_parser(argv)
         return parser, parser.parse_args(argv)
 
 
 class TestArgumentErrors(CLITestCase):
+    """Bad values: the service's settings refuse them, the flag is named."""
 
     def test_invalid_regex_names_the_flag(self):
         self.assertUsageError(['--reject-name', '(unclosed'],
-                              '--reject-name: invalid regular expression',
-                              "'(unclosed'")
+                              '--reject-name must be a regular expression',
+                              "'(unclosed' is not")
         self.assertUsageError(['--ignore-name', '[a-'],
-                              '--ignore-name: invalid regular expression')
+                              '--ignore-name must be a regular expression')
 
     def test_numbers(self):
-        self.assertUsageError(['--delay', '-1'], '--delay must not be')
-        self.assertUsageError(['--delay', 'soon'], '--delay needs a number')
-        self.assertUsageError(['--delay', 'nan'], '--delay must not be')
+        self.assertUsageError(['--delay', '-1'],
+                              '--delay must be finite and not negative')
+        self.assertUsageError(['--delay', 'soon'],
+                              "argument --delay: invalid float value")
+        self.assertUsageError(['--delay', 'nan'],
+                              '--delay must be finite and not negative')
         self.assertUsageError(['--mode', 'async', '--compute-endpoint',
                                'http://127.0.0.1:1', '--heartbeat', '0'],
                               '--heartbeat must be positive')
-        self.assertUsageError(['--port', '65536'], '--port must be between')
-        self.assertUsageError(['--port', 'http'], '--port needs an integer')
+        self.assertUsageError(['--port', '65536'],
+                              '--port must be an integer between 0 and')
+        self.assertUsageError(['--port', 'http'],
+                              "argument --port: invalid int value")
         self.assertUsageError(['--fail-first', '-2'],
-                              '--fail-first must not be negative')
+                              '--fail-first must be a non-negative integer')
         self.assertUsageError(['--fail-first', 'x'], '--fail-first')
 
     def test_mode(self):
         self.assertUsageError(['--mode', 'later'], '--mode')
         self.assertUsageError(['--heartbeat', '2'],
-                              '--heartbeat needs --mode async')
+                              '--heartbeat needs mode async')
         self.assertUsageError(['--mode', 'async'],
                               '--mode async needs Nova credentials')
 
@@ -84,8 +97,29 @@ class TestArgumentErrors(CLITestCase):
         with open(empty, 'w') as f:
             f.write('\n')
         self.assertUsageError(['--secret-file', empty],
-                              '--secret-file %s is empty' % empty)
-        self.assertUsageError(['--secret', ''], '--secret must not be')
+                              '--secret-file must not be empty')
+        self.assertUsageError(['--secret', ''], '--secret must not be empty')
+
+    def test_every_setting_error_names_its_flag(self):
+        # Each setting maps to the flag that sets it: a setting without a
+        # flag of that name would give a usage error naming an option that
+        # does not exist. (approve_reason has no flag; offer_status_url is
+        # the store_false --no-status-url, which cannot be invalid.)
+        parser, args = self.parse([])
+        flags = {option for action in parser._actions
+                 for option in action.option_strings}
+        arguments = {f.name for f in dataclasses.fields(settings.Settings)}
+        arguments -= {'approve_reason', 'offer_status_url'}
+        self.assertIn('fail_first', arguments)
+        for argument in sorted(arguments):
+            stderr = io.StringIO()
+            with mock.patch('sys.stderr', stderr):
+                self.assertRaises(
+                    SystemExit, gate_reference._usage_error, parser, args,
+                    settings.InvalidArgument(argument, 'is wrong'))
+            flag = stderr.getvalue().rsplit('error: ', 1)[1].split()[0]
+            self.assertIn(flag, flags)
+            self.assertIn('%s is wrong' % flag, stderr.getvalue())
 
     def test_extra_header(self):
         self.assertUsageError(['--extra-header', 'no colon'],
@@ -95,7 +129,7 @@ class TestArgumentErrors(CLITestCase):
 
     def test_host(self):
         self.assertUsageError(['--host', 'example.com'],
-                              '--host must be an IP address')
+                              '--host must be an IP address or localhost')
 
     def test_endpoint(self):
         self.assertUsageError(['--compute-endpoint', 'ftp://x'],
@@ -104,7 +138,8 @@ class TestArgumentErrors(CLITestCase):
     def test_unknown_auth_type(self):
         stderr = io.StringIO()
         with mock.patch('sys.stderr', stderr):
-            self.assertEqual(2, server.main(['--os-auth-type', 'nope']))
+            self.assertEqual(
+                2, gate_reference.main(['--os-auth-type', 'nope']))
         self.assertIn('--os-auth-type', stderr.getvalue())
 
     def test_unknown_cloud(self):
@@ -128,7 +163,7 @@ class TestPosterLoading(CLITestCase):
             '--compute-endpoint', 'http://127.0.0.1:9/v2.1',
             '--extra-header', 'X-Roles: third_party_gate_reporter',
             '--extra-header', 'X-Auth-Project-Id:p'])
-        poster = server._load_poster(parser, args)
+        poster = gate_reference._load_poster(parser, args)
         self.assertIsInstance(poster.adapter.session.auth, noauth.NoAuth)
         self.assertEqual('http://127.0.0.1:9/v2.1',
                          poster.adapter.endpoint_override)
@@ -145,14 +180,14 @@ class TestPosterLoading(CLITestCase):
                 '--os-project-domain-id', 'default',
                 '--os-interface', 'internal', '--os-region-name', 'R1']
         parser, args = self.parse(argv)
-        poster = server._load_poster(parser, args)
+        poster = gate_reference._load_poster(parser, args)
         self.assertIsInstance(poster.adapter.session.auth, generic.Password)
         self.assertEqual('compute', poster.adapter.service_type)
         self.assertEqual('internal', poster.adapter.interface)
         self.assertEqual('R1', poster.adapter.region_name)
         self.assertIsNone(poster.adapter.endpoint_override)
         parser, args = self.parse(argv + ['--timeout', '5'])
-        poster = server._load_poster(parser, args)
+        poster = gate_reference._load_poster(parser, args)
         self.assertEqual(5.0, poster.adapter.session.timeout)
 
     def test_os_auth_url_implies_password(self):
@@ -163,7 +198,7 @@ class TestPosterLoading(CLITestCase):
 
     def test_nothing(self):
         parser, args = self.parse([])
-        self.assertIsNone(server._load_poster(parser, args))
+        self.assertIsNone(gate_reference._load_poster(parser, args))
 
 
 class TestCommand(CLITestCase):
@@ -173,7 +208,7 @@ class TestCommand(CLITestCase):
         full_env = dict(os.environ)
         full_env.update(env or {})
         proc = subprocess.Popen(
-            [sys.executable, '-m', 'nova_ext.reference.server'] + list(argv),
+            [sys.executable, '-m', 'nova_ext.cmd.gate_reference'] + list(argv),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env,
             text=True)
         self.addCleanup(self._reap, proc)
@@ -197,9 +232,9 @@ class TestCommand(CLITestCase):
 
     def post(self, url, body, secret=None):
         raw = json.dumps(body).encode('utf-8')
-        headers = {server.TAG_HEADER: body['tag']}
+        headers = {protocol.TAG_HEADER: body['tag']}
         if secret:
-            headers[server.SIGNATURE_HEADER] = server.sign(secret, raw)
+            headers[protocol.SIGNATURE_HEADER] = protocol.sign(secret, raw)
         return requests.post(url, data=raw, headers=headers, timeout=30)
 
     def test_sync_with_secret_file(self):
@@ -208,7 +243,7 @@ class TestCommand(CLITestCase):
             f.write('s3cret\n')
         proc, url = self.run_cmd('--secret-file', secret_file,
                                  '--reject-name', '^bad')
-        body = test_server.gate_body(display_name='bad-1')
+        body = ref_base.gate_body(display_name='bad-1')
         self.assertEqual(401, self.post(url, body, 'wrong').status_code)
         resp = self.post(url, body, 's3cret')
         self.assertEqual({'status': 'failed',
@@ -225,7 +260,7 @@ class TestCommand(CLITestCase):
             '--mode', 'async', '--compute-endpoint', nova.endpoint,
             '--extra-header', 'X-Roles: %s' % events.REPORTER_ROLE,
             '--heartbeat', '0.2', '--delay', '0.5')
-        body = test_server.gate_body()
+        body = ref_base.gate_body()
         resp = self.post(url, body)
         self.assertEqual(202, resp.status_code)
         statuses = nova.wait_for_status('completed')
@@ -250,7 +285,7 @@ class TestCommand(CLITestCase):
             '--no-status-url',
             '--extra-header', 'X-Roles: %s' % events.REPORTER_ROLE,
             env={'OS_CLIENT_CONFIG_FILE': clouds})
-        body = test_server.gate_body(display_name='x')
+        body = ref_base.gate_body(display_name='x')
         resp = self.post(url, body)
         self.assertEqual(202, resp.status_code)
         self.assertEqual({'status': 'pending'}, resp.json())
