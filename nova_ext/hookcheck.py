@@ -91,7 +91,14 @@ def register():
     :returns: no validator (the extension's validators are
         nova_ext.gate.extra_specs).
     """
-    for hook in missing_hooks(cfg.CONF):
+    try:
+        missing = missing_hooks(cfg.CONF)
+    except Exception:
+        # A diagnostic must not stop nova-api from building its
+        # application (an invalid value is reported where it is used).
+        LOG.exception('nova-ext could not check its hook points in Nova')
+        return []
+    for hook in missing:
         LOG.error('[%(group)s] %(option)s is on, but %(module)s has no '
                   '%(namespace)s hook point: the patch %(patch)s is not '
                   'applied to this Nova, so the feature does nothing. Run '

@@ -111,3 +111,14 @@ class HookCheckTest(testtools.TestCase):
                       self.logs.output)
         # Our real validator is still registered next to the check.
         self.assertIn('third_party_gate:enabled', validators.VALIDATORS)
+
+    def test_check_failure_does_not_stop_nova_api(self):
+        def read_source(module):
+            raise OSError('unreadable %s' % module)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_ext.hookcheck.read_source', read_source))
+        self._enable()
+        self.assertEqual([], hookcheck.register())
+        self.assertIn('nova-ext could not check its hook points',
+                      self.logs.output)
