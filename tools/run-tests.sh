@@ -13,6 +13,7 @@
 # Needs root (or sudo) for apt-get and the database and libvirt services.
 set -uo pipefail
 
+RUN_START=$(date +%s)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 SUITES=("$@")
@@ -153,6 +154,7 @@ done
 echo
 echo "Summary (logs in $LOGS):"
 printf '  %s\n' "${SUMMARY[@]}"
+echo "  total time: $(( $(date +%s) - RUN_START ))s (bootstrap included)"
 echo
 echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
 if [ ${#FAILED_SUITES[@]} -ne 0 ]; then
