@@ -10,8 +10,9 @@
 # Phases:
 #   stack install      install nova_ext, apply patches/ to Nova's checkout
 #   stack post-config  nova.conf options, counter table (nova-ext-manage)
-#   stack extra        Keystone role and user, clouds.yaml entry, start the
-#                      reference third party (service nova-ext-gate)
+#   stack extra        check the patches are still applied, Keystone role
+#                      and user, clouds.yaml entry, start the reference
+#                      third party (service nova-ext-gate)
 #   stack test-config  tempest.conf options of nova_ext_tempest_plugin
 #   unstack            stop the reference third party
 #   clean              revert the patches, remove the plugin's data
@@ -34,6 +35,23 @@ function install_nova_ext {
         # Prints "already applied" and changes nothing on a re-stack
         # without RECLONE; refuses (and changes nothing) on a conflict.
         $NOVA_EXT_BIN_DIR/nova-ext-patch apply --nova-dir $NOVA_EXT_NOVA_DIR
+    fi
+}
+
+# check_nova_ext_patches() - stop stack.sh when Nova lost the hook patches
+#
+# Anything that reinstalls Nova after the install phase (a setup_develop
+# re-run, a package upgrade, a RECLONE) silently drops the patches, and a
+# Nova without its hook points boots every server ungated. The check runs
+# against the Nova that the services import (the default of --nova-dir).
+function check_nova_ext_patches {
+    if [[ "$NOVA_EXT_APPLY_PATCHES" != "True" ]]; then
+        return 0
+    fi
+    if ! $NOVA_EXT_BIN_DIR/nova-ext-patch check; then
+        die $LINENO "nova-ext's patches are not applied to the Nova the" \
+            "services run: re-run 'nova-ext-patch apply' and restart" \
+            "nova-api and nova-compute"
     fi
 }
 
@@ -186,6 +204,7 @@ if is_service_enabled nova-ext; then
         configure_nova_ext
 
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
+        check_nova_ext_patches
         echo_summary "Creating the nova-ext gate reporter account"
         create_nova_ext_accounts
         if is_service_enabled nova-ext-gate; then

@@ -16,12 +16,18 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$VENV/bin/pip" install -q --upgrade pip
 fi
 
-echo "bootstrap: installing Nova 34.0.0, nova-ext and the test tools"
+# An egg-info left in the tree by a setup.py-era install shadows the
+# installed metadata (entry points included) for anything run from the
+# repository root; pbr.build keeps its metadata out of the tree.
+rm -rf "$REPO/nova_ext.egg-info"
+
+echo "bootstrap: installing Nova 34.0.0, nova-ext, the test and docs tools"
 # constraints.txt pins the tested set (SQLAlchemy 2.0.x: 2.1 breaks
-# Nova 34's own fixtures).
+# Nova 34's own fixtures). It is the offline stand-in for OpenStack's
+# upper-constraints, which tox uses (TOX_CONSTRAINTS_FILE).
 "$VENV/bin/pip" install -q -c "$REPO/constraints.txt" \
     -r "$REPO/requirements.txt" -r "$REPO/test-requirements.txt" \
-    -e "$REPO[nova]"
+    -r "$REPO/doc/requirements.txt" -e "$REPO[nova]"
 
 echo "bootstrap: applying patches/ to the venv's Nova"
 "$VENV/bin/nova-ext-patch" apply

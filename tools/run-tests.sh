@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every suite CI runs, in order, from a fresh Debian 12 machine:
 #
-#   style      flake8 + hacking, bashate; generated samples in etc/ not stale
+#   style      flake8 + hacking, bashate; generated samples in etc/ not stale;
+#              the docs and the release notes build with warnings as errors
 #   unit       tests/unit (nova_ext's modules, the DevStack plugin)
 #   upstream   upstream Nova's own unit tests of the modules patches/ touch
 #   functional tests/functional on Nova's harness, eventlet and threading,
@@ -12,6 +13,7 @@
 # Needs root (or sudo) for apt-get and the database and libvirt services.
 set -uo pipefail
 
+RUN_START=$(date +%s)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 SUITES=("$@")
@@ -96,6 +98,13 @@ check_samples() {
         return 1; }
 }
 
+# build_docs SOURCE BUILD: Sphinx, warnings as errors (tox -e docs and
+# tox -e releasenotes run the same command).
+build_docs() {
+    rm -rf "$2/html" "$2/doctrees"
+    sphinx-build -W --keep-going -b html -d "$2/doctrees" "$1" "$2/html"
+}
+
 style() {
     flake8 && bashate -i E006 devstack/plugin.sh devstack/settings \
         tools/*.sh tools/lib/*.sh tools/aio/*.sh benchmarks/*.sh \
@@ -107,6 +116,9 @@ for suite in "${SUITES[@]}"; do
     style)
         run_step style style
         run_step samples check_samples
+        run_step docs build_docs doc/source doc/build
+        run_step releasenotes build_docs releasenotes/source \
+            releasenotes/build
         ;;
     unit)
         run_stestr unit "$PY" -m stestr --test-path=./tests/unit \
@@ -142,6 +154,7 @@ done
 echo
 echo "Summary (logs in $LOGS):"
 printf '  %s\n' "${SUMMARY[@]}"
+echo "  total time: $(( $(date +%s) - RUN_START ))s (bootstrap included)"
 echo
 echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
 if [ ${#FAILED_SUITES[@]} -ne 0 ]; then

@@ -96,3 +96,20 @@ function wait_for_service {
     _stub_record wait_for_service "$@"
     return ${STUB_WAIT_FOR_SERVICE_RC:-0}
 }
+
+# DevStack's own trueorfalse (functions-common), verbatim but for xtrace
+# handling: the plugin's booleans are only as good as this normalisation.
+function trueorfalse {
+    local default=$1
+
+    if [ -z $2 ]; then
+        die $LINENO "variable to normalize required"
+    fi
+    local testval=${!2:-}
+
+    case "$testval" in
+        "1" | [yY]es | "YES" | [tT]rue | "TRUE" ) echo "True" ;;
+        "0" | [nN]o | "NO" | [fF]alse | "FALSE" ) echo "False" ;;
+        * )                                       echo "$default" ;;
+    esac
+}

@@ -39,6 +39,11 @@ if [[ ",$STUB_FAIL," == *",$name,"* ]]; then
 fi
 """
 
+# How users write booleans in local.conf; DevStack's trueorfalse takes them
+# all.
+TRUE_SPELLINGS = ('True', 'true', 'yes', '1')
+FALSE_SPELLINGS = ('False', 'false', 'no', '0')
+
 SCRIPT = """
 set -o errexit
 source "$STUB_DIR/devstack_stubs.sh"
@@ -441,6 +446,116 @@ class DevStackPluginTestCase(testtools.TestCase):
         self.run_plugin('stack', 'test-config',
                         ENABLED_SERVICES='key,n-api,n-cpu')
         self.assertNotIn('nova_ext', self.read_ini(self.tempest_conf))
+
+    def test_extra_stops_stack_when_patches_were_dropped(self):
+        # Nova reinstalled after the install phase: stack.sh must fail
+        # before anything else happens, not leave a cloud that boots every
+        # server ungated.
+        commands, _, err = self.run_plugin('stack', 'extra',
+                                           expect_failure=True,
+                                           STUB_FAIL='nova-ext-patch')
+        self.assertIn("nova-ext's patches are not applied", err)
+        self.assertEqual([('nova-ext-patch', 'check')], commands[1:])
+
+    def test_extra_checks_patches_first(self):
+        commands, _, _ = self.run_plugin('stack', 'extra')
+        # The Nova the services import: no --nova-dir.
+        self.assertEqual(('nova-ext-patch', 'check'), commands[1])
+
+    # --- booleans ------------------------------------------------------
+
+    def _run_fresh(self, *args, **env):
+        """run_plugin with a fresh nova.conf, tempest.conf and log."""
+        with open(self.nova_conf, 'w') as f:
+            f.write('[DEFAULT]\ndebug = True\n')
+        with open(self.tempest_conf, 'w') as f:
+            f.write('[compute]\nimage_ref = image-uuid\n')
+        open(self.log, 'w').close()
+        return self.run_plugin(*args, **env)[0]
+
+    def test_boolean_apply_patches(self):
+        nova_dir = os.path.join(self.dest, 'nova')
+        for value, expected in ([(v, True) for v in TRUE_SPELLINGS] +
+                                [(v, False) for v in FALSE_SPELLINGS]):
+            env = {'NOVA_EXT_APPLY_PATCHES': value}
+            commands = (self._run_fresh('stack', 'install', **env) +
+                        self._run_fresh('stack', 'extra', **env) +
+                        self._run_fresh('clean', **env))
+            patch = self._commands_named(commands, 'nova-ext-patch')
+            if expected:
+                self.assertEqual(
+                    [('nova-ext-patch', 'apply', '--nova-dir', nova_dir),
+                     ('nova-ext-patch', 'check'),
+                     ('nova-ext-patch', 'revert', '--nova-dir', nova_dir)],
+                    patch, value)
+            else:
+                self.assertEqual([], patch, value)
+
+    def _check_boolean(self, variable, nova_section, nova_key,
+                       tempest_key):
+        for value, expected in ([(v, 'True') for v in TRUE_SPELLINGS] +
+                                [(v, 'False') for v in FALSE_SPELLINGS]):
+            self._run_fresh('stack', 'post-config', **{variable: value})
+            nova = self.read_ini(self.nova_conf)
+            self._run_fresh('stack', 'test-config', **{variable: value})
+            tempest = self.read_ini(self.tempest_conf)
+            # nova.conf and tempest.conf always agree.
+            self.assertEqual(
+                (expected, expected),
+                (nova.get(nova_section, {}).get(nova_key),
+                 tempest['nova_ext'][tempest_key]),
+                '%s=%s' % (variable, value))
+
+    def test_boolean_gate_enabled(self):
+        self._check_boolean('NOVA_EXT_GATE_ENABLED', 'third_party_gate',
+                            'enabled', 'gate_enabled')
+
+    def test_boolean_naming_enabled(self):
+        self._check_boolean(
+            'NOVA_EXT_NAMING_ENABLED', 'DEFAULT',
+            'multi_instance_display_name_template_enabled',
+            'naming_enabled')
+
+    def test_boolean_name_force(self):
+        for value, expected in ([(v, 'True') for v in TRUE_SPELLINGS] +
+                                [(v, 'False') for v in FALSE_SPELLINGS]):
+            self._run_fresh('stack', 'post-config', NOVA_EXT_NAME_FORCE=value)
+            nova = self.read_ini(self.nova_conf)['DEFAULT']
+            self._run_fresh('stack', 'test-config', NOVA_EXT_NAME_FORCE=value)
+            self.assertEqual(
+                (expected, expected),
+                (nova['force_multi_instance_display_name'],
+                 self.read_ini(self.tempest_conf)['nova_ext']['force_name']),
+                value)
+
+    def _tempest_plugins(self, **env):
+        proc = subprocess.run(
+            ['bash', '-c', 'set -o errexit; source "$STUB_DIR/'
+             'devstack_stubs.sh"; source "$PLUGIN_DIR/settings"; '
+             'echo "$TEMPEST_PLUGINS"'],
+            env=dict(self.env, **env), capture_output=True, text=True,
+            timeout=60)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        return proc.stdout.strip()
+
+    def test_boolean_tempest_plugin(self):
+        for value in TRUE_SPELLINGS:
+            # Unset, or lib/tempest's "0" (none): this repository alone.
+            self.assertEqual(REPO, self._tempest_plugins(
+                NOVA_EXT_TEMPEST_PLUGIN=value), value)
+            self.assertEqual(REPO, self._tempest_plugins(
+                NOVA_EXT_TEMPEST_PLUGIN=value, TEMPEST_PLUGINS='0'), value)
+        for value in FALSE_SPELLINGS:
+            self.assertEqual('', self._tempest_plugins(
+                NOVA_EXT_TEMPEST_PLUGIN=value), value)
+
+    def test_tempest_plugins_keeps_other_plugins_once(self):
+        # A Zuul job's tempest_plugins already lists this repository.
+        other = '/opt/stack/neutron-tempest-plugin'
+        self.assertEqual('%s %s' % (other, REPO),
+                         self._tempest_plugins(TEMPEST_PLUGINS=other))
+        both = '%s %s' % (REPO, other)
+        self.assertEqual(both, self._tempest_plugins(TEMPEST_PLUGINS=both))
 
     # --- unstack, clean --------------------------------------------------
 
