@@ -35,6 +35,7 @@ from oslo_utils import timeutils
 
 from nova_ext.conf import third_party_gate as gate_conf
 from nova_ext.gate import client as gate_client
+from nova_ext.gate import config as gate_config
 from nova_ext.gate import exception
 from nova_ext.gate import registry
 
@@ -63,46 +64,11 @@ _IMAGE_ATTRIBUTES = ('min_ram', 'min_disk', 'disk_format',
                      'container_format', 'base_image_ref')
 
 
-def _opt(name):
-    return '[%s] %s' % (gate_conf.GROUP_NAME, name)
-
-
-def parse_selector(conf, name):
-    """Return the (key, value) of a KEY=VALUE option, None when unset.
-
-    :raises: GateConfigError naming the option when the value is malformed.
-    """
-    value = getattr(conf, name)
-    if value is None or value == '':
-        return None
-    key, sep, expected = value.partition('=')
-    key = key.strip()
-    if not sep or not key or not expected.strip():
-        raise exception.GateConfigError(
-            reason='%s must be KEY=VALUE, got %r' % (_opt(name), value))
-    return key, expected.strip()
-
-
-def validate(conf):
-    """Check the ``[third_party_gate]`` options that oslo.config cannot.
-
-    :raises: GateConfigError naming the offending option.
-    """
-    if conf.enabled and not conf.url:
-        raise exception.GateConfigError(
-            reason='%s must be set when %s is true' % (
-                _opt('url'), _opt('enabled')))
-    if conf.max_total_wait < conf.timeout:
-        raise exception.GateConfigError(
-            reason='%s (%d) must not be smaller than %s (%d)' % (
-                _opt('max_total_wait'), conf.max_total_wait,
-                _opt('timeout'), conf.timeout))
-    if conf.client_key and not conf.client_cert:
-        raise exception.GateConfigError(
-            reason='%s is set but %s is not' % (
-                _opt('client_key'), _opt('client_cert')))
-    parse_selector(conf, 'flavor_extra_spec')
-    parse_selector(conf, 'image_property')
+# The start-time checks live in nova_ext.gate.config; these names stay for
+# the callers of this module.
+_opt = gate_config.opt_name
+parse_selector = gate_config.parse_selector
+validate = gate_config.validate
 
 
 def _matches(actual, expected):
