@@ -88,17 +88,6 @@ def sign(secret, data):
     return 'sha256=' + digest.hexdigest()
 
 
-def tag_id(tag):
-    """What the logs show of a tag: enough to find it, not to use it.
-
-    The tag is a bearer secret while its gate waits (with the reporter role
-    it decides the boot), so no log line at INFO or above carries it whole.
-    """
-    if not tag:
-        return tag
-    return '%s...' % tag[:6]
-
-
 def origin(url):
     """(scheme, host, port) of an http(s) URL, None if it has none."""
     try:

@@ -36,6 +36,7 @@ from oslo_utils import timeutils
 from nova_ext.conf import third_party_gate as gate_conf
 from nova_ext.gate import client as gate_client
 from nova_ext.gate import config as gate_config
+from nova_ext.gate import event as gate_event
 from nova_ext.gate import exception
 from nova_ext.gate import registry
 
@@ -57,6 +58,8 @@ APPROVED = 'approved'
 REJECTED = 'rejected'
 TIMED_OUT = 'timed out'
 UNDELIVERABLE = 'undeliverable'
+# 401 or 403: a configuration error, enforced whatever failure_policy says.
+UNAUTHORIZED = 'unauthorized'
 
 # Instance properties stored in system metadata with the image_ prefix that
 # are image attributes, not image properties.
@@ -286,6 +289,9 @@ class GateWaiter(object):
         """
         try:
             answer = self.client.send(self.body(), self.tag, self.deadline)
+        except gate_client.AuthRefused as e:
+            self._decision = (UNAUTHORIZED, str(e))
+            return
         except gate_client.DeliveryError as e:
             self._decision = (UNDELIVERABLE, str(e))
             return
@@ -305,7 +311,8 @@ class GateWaiter(object):
             self.status_url = answer.status_url
             LOG.info('Third-party gate request accepted, waiting up to '
                      '%(timeout)d seconds for the verdict (tag %(tag)s)',
-                     {'timeout': self.timeout, 'tag': self.tag},
+                     {'timeout': self.timeout,
+                      'tag': gate_event.tag_id(self.tag)},
                      instance=self.instance)
 
     # -- the wait ------------------------------------------------------
@@ -347,6 +354,9 @@ class GateWaiter(object):
         deadline = time.monotonic() + self.client.request_timeout
         try:
             return self.client.get_status(self.status_url, self.tag, deadline)
+        except gate_client.AuthRefused as e:
+            self._log_unauthorized(self.status_url, e)
+            return None
         except gate_client.DeliveryError as e:
             LOG.warning('Third-party gate status lookup at %(url)s failed: '
                         '%(error)s', {'url': self.status_url, 'error': e},
@@ -406,9 +416,21 @@ class GateWaiter(object):
             error = exception.GateTimedOut(
                 uuid, seconds=int(round(self.deadline - self._start)))
             let_through = self.audit or self.timeout_action == 'continue'
+        elif decision == UNAUTHORIZED:
+            # Never let through by failure_policy: a gate that cannot
+            # authenticate must not turn into no gate at all.
+            self._log_unauthorized(self.client.url, detail)
+            error = exception.GateAuthRefused(uuid)
+            let_through = self.audit
         else:
-            error = exception.GateUndeliverable(uuid, error=detail)
+            LOG.warning('Third-party gate request to %(url)s could not be '
+                        'delivered: %(error)s',
+                        {'url': self.client.url, 'error': detail},
+                        instance=self.instance)
+            error = exception.GateUndeliverable(uuid)
             let_through = self.audit or self.failure_policy == 'continue'
+        # The fault and the record say what happened; the third party's
+        # host, port and errors stay in the log lines above.
         message = error.gate_reason
         if let_through:
             why = ('audit mode' if self.audit else
@@ -420,6 +442,14 @@ class GateWaiter(object):
         if let_through:
             return AUDIT if self.audit else CONTINUE
         raise error
+
+    def _log_unauthorized(self, url, error):
+        LOG.error('Third-party gate configuration error: %(url)s %(error)s, '
+                  'so the third party does not accept this nova-compute. '
+                  'Check [third_party_gate] secret, client_cert and '
+                  'client_key against its settings; gated boots fail until '
+                  'then, whatever [third_party_gate] failure_policy says.',
+                  {'url': url, 'error': error}, instance=self.instance)
 
     # -- the records ---------------------------------------------------
 
