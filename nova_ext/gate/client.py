@@ -189,10 +189,18 @@ def _guarded(pool_manager, watchdog):
     """Make every connection of ``pool_manager`` report its socket."""
     def guard(pool_cls):
         class Connection(pool_cls.ConnectionCls):
+            # urllib3 opens the TCP socket in _new_conn(), before a TLS
+            # handshake that could trickle too; connect() covers connection
+            # classes that open it some other way (wsgi-intercept does).
             def _new_conn(self):
                 sock = super()._new_conn()
                 watchdog.watch(sock)
                 return sock
+
+            def connect(self):
+                super().connect()
+                if self.sock is not None:
+                    watchdog.watch(self.sock)
         return type(pool_cls.__name__, (pool_cls,),
                     {'ConnectionCls': Connection})
     pool_manager.pool_classes_by_scheme = {

@@ -7,6 +7,7 @@ the gate point ``[third_party_gate] url`` at them and measure that every
 exchange ends at its deadline, with a bounded amount read.
 """
 
+import json
 import socket
 import threading
 import time
@@ -26,13 +27,18 @@ class RogueServer(fixtures.Fixture):
         bytes, one byte every ``interval`` seconds), ``'endless'`` (headers at
         once, then a body without length sent as fast as it is read) or
         ``'huge-length'`` (a Content-Length of 1 GiB, then an endless body).
+    :param first: a JSON-able body answered with a 202 to the first
+        connection only, before the behaviour applies to the next ones
+        (``'%(status_url)s'`` in its strings is this server's status URL).
     """
 
-    def __init__(self, behaviour, interval=0.5):
+    def __init__(self, behaviour, interval=0.5, first=None):
         super().__init__()
         self.behaviour = behaviour
+        self.first = first
         self.interval = interval
         self.connections = 0
+        self.connected_at = []
         self.bytes_sent = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -60,6 +66,7 @@ class RogueServer(fixtures.Fixture):
                 continue
             with self._lock:
                 self.connections += 1
+                self.connected_at.append(time.monotonic())
             thread = threading.Thread(target=self._handle, args=(conn,),
                                       daemon=True)
             thread.start()
@@ -78,7 +85,16 @@ class RogueServer(fixtures.Fixture):
         try:
             # The request itself does not matter, only what comes back.
             conn.recv(65536)
-            if self.behaviour == 'trickle-headers':
+            with self._lock:
+                first = self.first is not None and self.connections == 1
+            if first:
+                body = json.dumps(self.first) % {
+                    'status_url': self.status_url}
+                self._send(conn, b'HTTP/1.1 202 Accepted\r\n'
+                           b'Content-Type: application/json\r\n'
+                           b'Content-Length: %d\r\n\r\n%s' % (
+                               len(body), body.encode('utf-8')))
+            elif self.behaviour == 'trickle-headers':
                 data = OK_HEADERS + b'X-Padding: ' + b'a' * 10 ** 6
                 for i in range(len(data)):
                     self._send(conn, data[i:i + 1])
