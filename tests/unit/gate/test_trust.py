@@ -159,3 +159,20 @@ class TestTagNotLogged(TrustTestCase):
                       'instance', self.log.output)
         # Nova's own events are left alone.
         self.assertIn('network-vif-plugged:%s' % tag, self.log.output)
+
+
+class TestSelectorsCombine(TrustTestCase):
+    """A user-controlled image property can add boots, never remove one."""
+
+    def test_image_property_cannot_take_out_a_selected_boot(self):
+        conf = driver.CONF.third_party_gate
+        self.flags(flavor_extra_spec='third_party_gate:enabled=true',
+                   image_property='third_party_gate=required',
+                   group='third_party_gate')
+        inst = self.instance(system_metadata={
+            'image_third_party_gate': 'not-required'})
+        inst.flavor.extra_specs = {'third_party_gate:enabled': 'true'}
+        self.assertTrue(driver.is_selected(conf, inst))
+        self.flags(flavor_extra_spec=None, projects=['project'],
+                   group='third_party_gate')
+        self.assertTrue(driver.is_selected(conf, inst))
