@@ -7,15 +7,82 @@ the gate point ``[third_party_gate] url`` at them and measure that every
 exchange ends at its deadline, with a bounded amount read.
 """
 
+import datetime
+import http.server
+import ipaddress
 import json
+import os
 import socket
+import ssl
 import threading
 import time
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 import fixtures
+
+from tests.unit.gate import fakes
 
 OK_HEADERS = (b'HTTP/1.1 200 OK\r\n'
               b'Content-Type: application/json\r\n')
+
+
+def make_certificate(directory):
+    """A self-signed certificate for 127.0.0.1: (cert path, key path)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, '127.0.0.1')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = x509.CertificateBuilder().subject_name(name).issuer_name(
+        name).public_key(key.public_key()).serial_number(
+        x509.random_serial_number()).not_valid_before(
+        now - datetime.timedelta(days=1)).not_valid_after(
+        now + datetime.timedelta(days=1)).add_extension(
+        x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]),
+        critical=False).add_extension(
+        x509.BasicConstraints(ca=True, path_length=None),
+        critical=True).sign(key, hashes.SHA256())
+    cert_path = os.path.join(directory, 'cert.pem')
+    key_path = os.path.join(directory, 'key.pem')
+    with open(cert_path, 'wb') as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, 'wb') as f:
+        f.write(key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def server_context(directory):
+    """A TLS server context and the CA file that verifies it."""
+    cert, key = make_certificate(directory)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context, cert
+
+
+class TLSThirdParty(fakes.FakeThirdParty):
+    """The scriptable third party of ``fakes``, over TLS."""
+
+    def _setUp(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        context, self.ca_file = server_context(directory)
+        original = http.server.ThreadingHTTPServer
+
+        class Server(original):
+            def get_request(self):
+                conn, addr = super().get_request()
+                return context.wrap_socket(conn, server_side=True), addr
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'http.server.ThreadingHTTPServer', Server))
+        super()._setUp()
+        self.url = self.url.replace('http://', 'https://')
+        self.status_url = self.status_url.replace('http://', 'https://')
 
 
 class RogueServer(fixtures.Fixture):
@@ -32,10 +99,12 @@ class RogueServer(fixtures.Fixture):
         (``'%(status_url)s'`` in its strings is this server's status URL).
     """
 
-    def __init__(self, behaviour, interval=0.5, first=None):
+    def __init__(self, behaviour, interval=0.5, first=None, tls=False):
         super().__init__()
         self.behaviour = behaviour
         self.first = first
+        self.tls = tls
+        self.ca_file = None
         self.interval = interval
         self.connections = 0
         self.connected_at = []
@@ -50,8 +119,12 @@ class RogueServer(fixtures.Fixture):
         self.sock.listen(16)
         self.sock.settimeout(0.1)
         port = self.sock.getsockname()[1]
-        self.url = 'http://127.0.0.1:%d/gate' % port
-        self.status_url = 'http://127.0.0.1:%d/status' % port
+        scheme = 'https' if self.tls else 'http'
+        self.url = '%s://127.0.0.1:%d/gate' % (scheme, port)
+        self.status_url = '%s://127.0.0.1:%d/status' % (scheme, port)
+        if self.tls:
+            self.context, self.ca_file = server_context(
+                self.useFixture(fixtures.TempDir()).path)
         thread = threading.Thread(target=self._serve, daemon=True)
         thread.start()
         self.addCleanup(thread.join, 5)
@@ -83,6 +156,8 @@ class RogueServer(fixtures.Fixture):
     def _handle(self, conn):
         conn.settimeout(1)
         try:
+            if self.tls:
+                conn = self.context.wrap_socket(conn, server_side=True)
             # The request itself does not matter, only what comes back.
             conn.recv(65536)
             with self._lock:

@@ -265,6 +265,52 @@ class TestBounded(ClientTestCase):
             self.assertEqual(same, gate_client.same_origin(url), url)
 
 
+class TestRealTLS(ClientTestCase):
+    """The guarded transport over real TLS on loopback."""
+
+    def test_verified_with_ca_file(self):
+        tp = self.useFixture(rogue.TLSThirdParty(fakes.Answer(
+            body={'status': 'completed'})))
+        answer = self.send(self.client(url=tp.url, ca_file=tp.ca_file))
+        self.assertEqual('completed', answer.status)
+        self.assertEqual(1, len(tp.requests))
+
+    def test_unknown_certificate_refused(self):
+        tp = self.useFixture(rogue.TLSThirdParty(fakes.Answer(
+            body={'status': 'completed'})))
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                self.client(url=tp.url, max_retries=0))
+        self.assertIn('SSLError', str(exc))
+        self.assertEqual([], tp.requests)
+
+    def test_trickling_over_tls(self):
+        tp = self.useFixture(rogue.RogueServer('trickle-headers', tls=True))
+        gate_client = self.client(url=tp.url, ca_file=tp.ca_file,
+                                  request_timeout=10, max_retries=0)
+        start = time.monotonic()
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                gate_client, seconds=1.5)
+        self.assertLess(time.monotonic() - start, 2)
+        self.assertIn('no complete answer within 1.5 seconds', str(exc))
+
+    def test_proxy_that_trickles(self):
+        # The answer of a proxy between nova-compute and the third party.
+        proxy = self.useFixture(rogue.RogueServer('trickle-headers'))
+        for name in ('http_proxy', 'HTTP_PROXY'):
+            self.useFixture(fixtures.EnvironmentVariable(
+                name, proxy.url.replace('/gate', '')))
+        for name in ('no_proxy', 'NO_PROXY'):
+            self.useFixture(fixtures.EnvironmentVariable(name))
+        gate_client = self.client(url='http://gate.example.test/gate',
+                                  request_timeout=10, max_retries=0)
+        start = time.monotonic()
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                gate_client, seconds=1.5)
+        self.assertLess(time.monotonic() - start, 2)
+        self.assertIn('no complete answer within 1.5 seconds', str(exc))
+        self.assertEqual(1, proxy.connections)
+
+
 class TestStatusOrigin(ClientTestCase):
     """The status_url of an answer is followed only on the gate's origin.
 
