@@ -28,6 +28,8 @@ from oslo_log import log as logging
 import requests
 from requests import adapters
 
+from nova_ext.gate import event as gate_event
+
 LOG = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = 'X-Nova-Ext-Signature'
@@ -101,22 +103,23 @@ def origin(url):
     return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
 
 
-def _valid_status_url(value):
+def _valid_status_url(value, tag):
     if not isinstance(value, str):
         return None
     if origin(value) is not None:
         return value
     LOG.warning('Ignoring the status_url %r of the third party: not an '
-                'absolute http(s) URL', value)
+                'absolute http(s) URL', gate_event.redact(value, tag))
     return None
 
 
-def parse_answer(status_code, content, allow_empty):
+def parse_answer(status_code, content, allow_empty, tag=None):
     """Turn a 2xx answer into an Answer or raise DeliveryError.
 
     :param status_code: the HTTP status.
     :param content: the body (bytes, at most MAX_BODY).
     :param allow_empty: whether an empty body means "pending".
+    :param tag: the request's tag, kept out of log lines.
     """
     if not content.strip():
         if allow_empty:
@@ -137,7 +140,8 @@ def parse_answer(status_code, content, allow_empty):
     reason = data.get('reason')
     if reason is not None and not isinstance(reason, str):
         reason = str(reason)
-    return Answer(status, reason, _valid_status_url(data.get('status_url')))
+    return Answer(status, reason,
+                  _valid_status_url(data.get('status_url'), tag))
 
 
 class _Watchdog(object):
@@ -341,8 +345,8 @@ class GateClient(object):
             try:
                 code, content = self._request('POST', self.url, deadline,
                                               data=body, headers=headers)
-                return self._checked(parse_answer(code, content,
-                                                  allow_empty=True))
+                return self._checked(parse_answer(
+                    code, content, allow_empty=True, tag=tag), tag)
             except Refused:
                 raise
             except DeliveryError as e:
@@ -359,12 +363,13 @@ class GateClient(object):
             time.sleep(backoff)
             backoff *= 2
 
-    def _checked(self, answer):
+    def _checked(self, answer, tag):
         if answer.status_url and not self.same_origin(answer.status_url):
             LOG.warning('Ignoring the status_url %(status_url)s of the third '
                         'party: only URLs with the scheme, host and port of '
                         '[third_party_gate] url (%(url)s) are followed',
-                        {'status_url': answer.status_url, 'url': self.url})
+                        {'status_url': gate_event.redact(
+                            answer.status_url, tag), 'url': self.url})
             answer.status_url = None
         return answer
 
@@ -378,10 +383,17 @@ class GateClient(object):
         """
         if not self.same_origin(status_url):
             raise DeliveryError('status_url %s is not on the origin of '
-                                '[third_party_gate] url' % status_url)
+                                '[third_party_gate] url' %
+                                gate_event.redact(status_url, tag))
         headers = {TAG_HEADER: tag, 'Accept-Encoding': 'identity'}
         if self.secret:
             headers[SIGNATURE_HEADER] = sign(self.secret, tag.encode('utf-8'))
-        code, content = self._request('GET', status_url, deadline,
-                                      headers=headers)
-        return self._checked(parse_answer(code, content, allow_empty=False))
+        try:
+            code, content = self._request('GET', status_url, deadline,
+                                          headers=headers)
+        except DeliveryError as e:
+            # Its text may name the status URL, which may hold the tag.
+            e.args = (gate_event.redact(str(e), tag),)
+            raise
+        return self._checked(parse_answer(code, content, allow_empty=False,
+                                          tag=tag), tag)

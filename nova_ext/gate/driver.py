@@ -359,7 +359,9 @@ class GateWaiter(object):
             return None
         except gate_client.DeliveryError as e:
             LOG.warning('Third-party gate status lookup at %(url)s failed: '
-                        '%(error)s', {'url': self.status_url, 'error': e},
+                        '%(error)s',
+                        {'url': gate_event.redact(self.status_url, self.tag),
+                         'error': e},
                         instance=self.instance)
             return None
 
@@ -396,6 +398,8 @@ class GateWaiter(object):
 
     def _enforce(self, decision, detail):
         uuid = self.instance.uuid
+        # The third party's reason or error may quote the tag.
+        detail = gate_event.redact(detail, self.tag)
         if decision == APPROVED:
             LOG.info('Third-party gate approved the server%s',
                      ': %s' % detail if detail else '',
@@ -449,7 +453,8 @@ class GateWaiter(object):
                   'Check [third_party_gate] secret, client_cert and '
                   'client_key against its settings; gated boots fail until '
                   'then, whatever [third_party_gate] failure_policy says.',
-                  {'url': url, 'error': error}, instance=self.instance)
+                  {'url': gate_event.redact(url, self.tag), 'error': error},
+                  instance=self.instance)
 
     # -- the records ---------------------------------------------------
 

@@ -10,12 +10,16 @@ hands the event to the gate waiting for it.
 """
 
 import logging as std_logging
+from urllib import parse
 
 from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 
 EVENT_NAME = 'third-party-gate'
+
+# How many characters of a tag the logs show.
+_SHOWN = 6
 
 
 def tag_id(tag):
@@ -26,7 +30,23 @@ def tag_id(tag):
     """
     if not tag:
         return tag
-    return '%s...' % tag[:6]
+    return '%s...' % tag[:_SHOWN]
+
+
+def redact(text, tag):
+    """``text`` with every copy of ``tag``, plain or URL-quoted, shortened.
+
+    For what may carry the tag without saying so: a status URL (the
+    reference third party puts the tag in its path), an HTTP error naming
+    that URL, a reason written by the third party.
+    """
+    if not text or not tag or len(tag) <= _SHOWN:
+        # A tag no longer than what tag_id() shows of it is shown anyway.
+        return text
+    text = str(text)
+    for form in (tag, parse.quote(tag, safe='')):
+        text = text.replace(form, tag_id(tag))
+    return text
 
 
 class _TagFilter(std_logging.Filter):

@@ -219,6 +219,22 @@ class TestTagSecrecy(test_gate.GateTestBase):
                 self.assertNotIn(tag, json.dumps(event))
         self.assertEqual([], registry.REGISTRY.waiting(good['id']))
 
+    def test_timeout_with_a_failed_status_lookup(self):
+        # The reference's status URL holds the tag; the lookup at the
+        # deadline fails and its warning names that URL.
+        tp = self.third_party(mode='async', ignore_name='^slow')
+        self.flags(timeout=2, group='third_party_gate')
+        server = self.boot('slow', expected=None)
+        tag = self.wait_for_waiter(server, tp)
+        base_url = tp.base_url
+        tp.stop()
+        server = self._wait_for_state_change(server, 'ERROR')
+        self.assertIn('Third-party gate status lookup at %s/status/%s... '
+                      'failed' % (base_url, tag[:6]),
+                      self.stdlog.logger.output)
+        self.assert_secret(tag)
+        self.assertNotIn(tag, json.dumps(server))
+
 
 class TestStartTimeChecks(test_gate.GateTestBase):
     """nova-compute checks the gate's configuration when it starts."""

@@ -176,3 +176,54 @@ class TestSelectorsCombine(TrustTestCase):
         self.flags(flavor_extra_spec=None, projects=['project'],
                    group='third_party_gate')
         self.assertTrue(driver.is_selected(conf, inst))
+
+
+class TestTagInStatusUrls(TrustTestCase):
+    """A status URL may hold the tag (the reference's does): logs show a
+    prefix of it, whatever happens to the lookup.
+    """
+
+    def test_redact(self):
+        tag = 'AbC123-_xyz'
+        self.assertEqual('http://h/status/AbC123...?t=AbC123...',
+                         event.redact('http://h/status/%s?t=%s' % (tag, tag),
+                                      tag))
+        self.assertIsNone(event.redact(None, tag))
+        self.assertEqual('x', event.redact('x', None))
+
+    def test_failed_and_refused_lookups(self):
+        tp = self.third_party()
+        for answer in (fakes.Answer(code=503), fakes.Answer(code=401),
+                       fakes.Answer(raw=b'not json')):
+            waiter = driver.GateWaiter(driver.CONF.third_party_gate,
+                                       self.context, self.instance(), 'boot')
+            waiter.status_url = '%s/%s' % (tp.status_url, waiter.tag)
+            tp.script(answer)
+            self.assertIsNone(waiter._lookup())
+            self.assertIn('/status/%s' % event.tag_id(waiter.tag),
+                          self.log.output)
+            self.assertNotIn(waiter.tag, self.log.output)
+            waiter.join()
+
+    def test_unreachable_lookup_and_other_origin(self):
+        waiter = driver.GateWaiter(driver.CONF.third_party_gate,
+                                   self.context, self.instance(), 'boot')
+        waiter.status_url = 'http://127.0.0.1:9/status/%s' % waiter.tag
+        self.assertIsNone(waiter._lookup())
+        self.flags(url='http://127.0.0.1:1/gate', group='third_party_gate')
+        waiter.client = driver.gate_client.GateClient(
+            driver.CONF.third_party_gate)
+        self.assertIsNone(waiter._lookup())
+        self.assertIn('is not on the origin of', self.log.output)
+        self.assertIn('ConnectionError', self.log.output)
+        self.assertNotIn(waiter.tag, self.log.output)
+
+    def test_reason_quoting_the_tag(self):
+        waiter = driver.GateWaiter(driver.CONF.third_party_gate,
+                                   self.context, self.instance(), 'boot')
+        exc = self.assertRaises(
+            exception.GateRejected, waiter._enforce, driver.REJECTED,
+            'tag %s is not allowed' % waiter.tag)
+        self.assertNotIn(waiter.tag, str(exc))
+        self.assertNotIn(waiter.tag, self.failure_message())
+        self.assertIn(event.tag_id(waiter.tag), str(exc))
