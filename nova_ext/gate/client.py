@@ -6,29 +6,22 @@ endpoint used for pull reconciliation. Every time budget is an absolute
 ``time.monotonic()`` deadline, so that retries and slow answers can never
 make a guest wait longer than the gate promised.
 
-requests' own ``timeout`` bounds each socket operation, not an exchange: a
-third party (or a proxy) that trickles one byte at a time, or streams an
-endless body, would hold the build slot and the instance lock for ever. So
-each exchange runs under a watchdog that shuts its sockets down at the
-exchange's deadline, and an answer is read in chunks up to ``MAX_BODY``.
-The answer's ``status_url`` is followed only on the origin of
-``[third_party_gate] url``: the request carries the tag, its signature and
-the client certificate, which must not go to whatever URL an answer names.
+Each exchange is bounded as a whole (``nova_ext.gate.transport``). The
+answer's ``status_url`` is followed only on the origin of ``[third_party_gate]
+url``: the lookup carries the tag, its signature and the client certificate,
+which must not go to whatever URL an answer names.
 """
 
 import hashlib
 import hmac
 import json
-import socket
-import threading
 import time
 from urllib import parse
 
 from oslo_log import log as logging
-import requests
-from requests import adapters
 
 from nova_ext.gate import event as gate_event
+from nova_ext.gate import transport
 
 LOG = logging.getLogger(__name__)
 
@@ -41,10 +34,7 @@ PENDING = 'pending'
 IN_PROGRESS = 'in-progress'
 STATUSES = (COMPLETED, FAILED, PENDING, IN_PROGRESS)
 
-# The largest answer read, in bytes. A verdict is a few hundred bytes; more
-# than this is a misbehaving third party, not a verdict.
-MAX_BODY = 256 * 1024
-_CHUNK = 16 * 1024
+MAX_BODY = transport.MAX_BODY
 _DEFAULT_PORTS = {'http': 80, 'https': 443}
 
 
@@ -144,95 +134,6 @@ def parse_answer(status_code, content, allow_empty, tag=None):
                   _valid_status_url(data.get('status_url'), tag))
 
 
-class _Watchdog(object):
-    """Shuts the sockets of one exchange down at its deadline.
-
-    A shut down socket wakes whatever waits on it (a thread, or a green
-    thread under eventlet) with an end of file, so no read, TLS handshake
-    or header line can outlive the deadline.
-    """
-
-    def __init__(self, end):
-        self.expired = False
-        self._lock = threading.Lock()
-        self._socks = []
-        self._timer = threading.Timer(max(0.0, end - time.monotonic()),
-                                      self._expire)
-        self._timer.daemon = True
-        self._timer.name = 'nova-ext-gate-watchdog'
-
-    def start(self):
-        self._timer.start()
-
-    def cancel(self):
-        self._timer.cancel()
-
-    def watch(self, sock):
-        with self._lock:
-            self._socks.append(sock)
-            expired = self.expired
-        if expired:
-            self._shutdown(sock)
-
-    def _expire(self):
-        with self._lock:
-            self.expired = True
-            socks = list(self._socks)
-        for sock in socks:
-            self._shutdown(sock)
-
-    @staticmethod
-    def _shutdown(sock):
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-def _guarded(pool_manager, watchdog):
-    """Make every connection of ``pool_manager`` report its socket."""
-    def guard(pool_cls):
-        class Connection(pool_cls.ConnectionCls):
-            # urllib3 opens the TCP socket in _new_conn(), before a TLS
-            # handshake that could trickle too; connect() covers connection
-            # classes that open it some other way (wsgi-intercept does).
-            def _new_conn(self):
-                sock = super()._new_conn()
-                watchdog.watch(sock)
-                return sock
-
-            def connect(self):
-                super().connect()
-                if self.sock is not None:
-                    watchdog.watch(self.sock)
-        return type(pool_cls.__name__, (pool_cls,),
-                    {'ConnectionCls': Connection})
-    pool_manager.pool_classes_by_scheme = {
-        scheme: guard(cls)
-        for scheme, cls in pool_manager.pool_classes_by_scheme.items()}
-    return pool_manager
-
-
-class _GuardedAdapter(adapters.HTTPAdapter):
-    """An HTTPAdapter whose connections, proxied or not, are watched."""
-
-    def __init__(self, watchdog):
-        self._watchdog = watchdog
-        self._proxied = set()
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        _guarded(self.poolmanager, self._watchdog)
-
-    def proxy_manager_for(self, proxy, **proxy_kwargs):
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if proxy not in self._proxied:
-            self._proxied.add(proxy)
-            _guarded(manager, self._watchdog)
-        return manager
-
-
 class GateClient(object):
     """Sends gate requests and status lookups for one configuration.
 
@@ -255,7 +156,7 @@ class GateClient(object):
             self.cert = conf.client_cert or None
 
     def same_origin(self, url):
-        """Whether ``url`` has the scheme, host and port of ``url``."""
+        """Whether ``url`` has the scheme, host and port of our ``url``."""
         mine = origin(self.url)
         return mine is not None and origin(url) == mine
 
@@ -266,62 +167,19 @@ class GateClient(object):
         :returns: (status code, body) of a 2xx answer.
         """
         end = min(deadline, time.monotonic() + self.request_timeout)
-        timeout = end - time.monotonic()
-        if timeout <= 0:
-            raise DeliveryError('deadline passed')
-        watchdog = _Watchdog(end)
-        session = requests.Session()
-        session.mount('http://', _GuardedAdapter(watchdog))
-        session.mount('https://', _GuardedAdapter(watchdog))
-        watchdog.start()
         try:
-            with session.request(
-                    method, url, timeout=timeout, verify=self.verify,
-                    cert=self.cert, allow_redirects=False, stream=True,
-                    **kwargs) as response:
-                code = response.status_code
-                if code in (401, 403):
-                    raise AuthRefused('refused with HTTP %d' % code)
-                if 400 <= code < 500:
-                    raise Refused('refused with HTTP %d' % code)
-                if not 200 <= code < 300:
-                    raise DeliveryError('HTTP %d' % code)
-                content = self._read(response, watchdog)
-        except DeliveryError:
-            raise
-        except Exception as e:
-            # requests, urllib3 and the socket layer each raise their own
-            # errors from a socket the watchdog shut down.
-            if watchdog.expired:
-                raise DeliveryError('no complete answer within %.1f seconds'
-                                    % timeout)
-            raise DeliveryError('%s: %s' % (type(e).__name__, e))
-        finally:
-            watchdog.cancel()
-            session.close()
-        if watchdog.expired:
-            # The shut down socket may also read as a clean end of file.
-            raise DeliveryError('no complete answer within %.1f seconds'
-                                % timeout)
+            code, content = transport.exchange(
+                method, url, end, verify=self.verify, cert=self.cert,
+                **kwargs)
+        except transport.ExchangeError as e:
+            raise DeliveryError(str(e))
+        if code in (401, 403):
+            raise AuthRefused('refused with HTTP %d' % code)
+        if 400 <= code < 500:
+            raise Refused('refused with HTTP %d' % code)
+        if not 200 <= code < 300:
+            raise DeliveryError('HTTP %d' % code)
         return code, content
-
-    @staticmethod
-    def _read(response, watchdog):
-        length = response.headers.get('Content-Length', '')
-        if length.isdigit() and int(length) > MAX_BODY:
-            raise DeliveryError('answer of %s bytes, more than the %d read'
-                                % (length, MAX_BODY))
-        chunks = []
-        size = 0
-        for chunk in response.iter_content(_CHUNK):
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise DeliveryError('answer longer than the %d bytes read'
-                                    % MAX_BODY)
-            chunks.append(chunk)
-            if watchdog.expired:
-                break
-        return b''.join(chunks)
 
     def send(self, body, tag, deadline):
         """POST the gate request; retry delivery failures until deadline.
@@ -334,8 +192,7 @@ class GateClient(object):
         :raises: Refused on a 4xx answer (AuthRefused on 401 and 403),
             DeliveryError when every try failed.
         """
-        headers = {'Content-Type': 'application/json', TAG_HEADER: tag,
-                   'Accept-Encoding': 'identity'}
+        headers = {'Content-Type': 'application/json', TAG_HEADER: tag}
         if self.secret:
             headers[SIGNATURE_HEADER] = sign(self.secret, body)
         backoff = self.retry_backoff
@@ -385,7 +242,7 @@ class GateClient(object):
             raise DeliveryError('status_url %s is not on the origin of '
                                 '[third_party_gate] url' %
                                 gate_event.redact(status_url, tag))
-        headers = {TAG_HEADER: tag, 'Accept-Encoding': 'identity'}
+        headers = {TAG_HEADER: tag}
         if self.secret:
             headers[SIGNATURE_HEADER] = sign(self.secret, tag.encode('utf-8'))
         try:
