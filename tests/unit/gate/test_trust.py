@@ -9,6 +9,7 @@
 
 import logging
 import socket
+import time
 
 import fixtures
 from nova import objects
@@ -108,11 +109,16 @@ class TestAuthRefused(TrustTestCase):
     def test_audit_still_never_blocks(self):
         self.third_party(fakes.Answer(code=401))
         self.flags(mode='audit', group='third_party_gate')
-        waiter = driver.GateWaiter(driver.CONF.third_party_gate,
-                                   self.context, self.instance(), 'boot')
-        waiter.send()
-        self.assertEqual(driver.AUDIT, waiter.wait())
-        self.assertIn('Third-party gate configuration error',
+        self.assertIsNone(self.gate.start(self.context, self.instance()))
+        for _ in range(100):
+            if self.failure.mock.called:
+                break
+            time.sleep(0.05)
+        self.assertEqual(
+            'Third-party gate refused the request as unauthorized (a '
+            'configuration error of the cloud) (audit mode: the server was '
+            'let through)', self.failure_message())
+        self.assertIn('ERROR Third-party gate configuration error',
                       self.log.output)
 
     def test_status_lookup_401_logged_as_configuration_error(self):
