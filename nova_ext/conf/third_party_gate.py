@@ -45,6 +45,11 @@ README.rst). The third party answers either synchronously, with its verdict in
 the response body, or asynchronously, with a ``third-party-gate`` external
 event that carries the request's ``tag``.
 
+Use ``https``: over plain ``http`` nothing authenticates the third party's
+answer, so anyone on the network path could approve boots, and nova-compute
+logs a warning at start saying so. A ``status_url`` in the third party's
+answer is followed only when it has the scheme, host and port of this URL.
+
 Possible values:
 
 * An ``http`` or ``https`` URL. Required when ``enabled`` is true.
@@ -152,7 +157,14 @@ What to do when the gate request cannot be delivered.
 
 A request is undeliverable when every try (see ``max_retries``) failed with a
 connection error, a timeout, a 5xx answer, or an answer that is not valid
-JSON, or when a 4xx answer said the request itself was refused.
+JSON or is larger than 256 KiB, or when a 4xx answer said the request itself
+was refused.
+
+A 401 or 403 answer is not a delivery failure but a configuration error
+(``secret``, ``client_cert`` or ``client_key`` do not match the third
+party's settings): it is logged as an ERROR and the boot fails even with
+``continue``, so that a gate that cannot authenticate never turns into no
+gate at all. In ``audit`` mode the boot still goes on.
 """),
     cfg.StrOpt(
         'secret',
@@ -163,7 +175,8 @@ Key for the HMAC-SHA256 signature of the gate request body.
 When set, every request carries the header
 ``X-Nova-Ext-Signature: sha256=<hex digest of the body>`` so that the third
 party can check that the request comes from Nova. Leave unset only on a
-trusted network.
+trusted network: with an ``http`` URL and no secret, nova-compute warns at
+start that requests are unsigned and verdicts unauthenticated.
 """),
     cfg.StrOpt(
         'ca_file',
@@ -172,12 +185,21 @@ CA bundle used to verify the third party's TLS certificate.
 
 Possible values:
 
-* A path to a PEM file. When unset, the system's CA bundle is used.
+* A path to a PEM file that nova-compute can read; when the gate is
+  enabled and the file is missing or unreadable, nova-compute refuses to
+  start. When unset, the system's CA bundle is used.
 """),
     cfg.StrOpt(
         'client_cert',
         help="""
 Client certificate (PEM) presented to the third party over TLS.
+
+Possible values:
+
+* Unset (default): no client certificate.
+* A path to a PEM file that nova-compute can read; when the gate is
+  enabled and the file is missing or unreadable, nova-compute refuses to
+  start.
 
 Related options:
 
@@ -187,6 +209,13 @@ Related options:
         'client_key',
         help="""
 Private key (PEM) of ``client_cert``.
+
+Possible values:
+
+* Unset (default): the key is in ``client_cert``'s file.
+* A path to a PEM file that nova-compute can read; when the gate is
+  enabled and the file is missing or unreadable, nova-compute refuses to
+  start.
 
 Related options:
 
@@ -205,10 +234,22 @@ Only for testing: anyone on the path could then approve boots.
         default=10.0,
         min=0.1,
         help="""
-Seconds to wait for the third party to answer one HTTP request.
+Seconds one HTTP exchange with the third party may take, as a whole.
 
-The gate request and the status lookups each use this timeout, capped by
-whatever is left of the gate's own deadline.
+The bound covers the connection, the request and the whole answer, not
+each read: a third party (or a proxy) that trickles its answer a byte at a
+time is cut off all the same. Each try of the gate request is further
+capped by whatever is left of the gate's deadline (``timeout``); a status
+lookup made at that deadline may add up to this many seconds. Answers
+larger than 256 KiB are not read. Name resolution is not bounded by it.
+
+Possible values:
+
+* A positive number of seconds.
+
+Related options:
+
+* ``timeout``, ``max_retries``
 """),
     cfg.IntOpt(
         'max_retries',
@@ -255,6 +296,9 @@ Possible values:
         help="""
 Gate only boots whose flavor has this extra spec.
 
+Flavor extra specs are set by administrators, so this selector (or
+``projects``) is the one to use when the gate enforces a policy.
+
 Possible values:
 
 * Unset (default): the flavor does not select.
@@ -272,6 +316,13 @@ Related options:
         help="""
 Gate only boots whose image has this property.
 
+This selector is not a security boundary: users set the properties of
+their own images, so a user can boot ungated by booting from a copy of the
+image without the property. Use it to gate images for convenience (say, to
+register licensed images with the third party); to enforce a policy, use
+``flavor_extra_spec`` (set by administrators) or ``projects``, or no
+selector at all (every boot is gated).
+
 Possible values:
 
 * Unset (default): the image does not select.
@@ -287,6 +338,9 @@ Related options:
         default=[],
         help="""
 Gate only boots in these projects.
+
+Set by the operator, so this selector (or ``flavor_extra_spec``) can
+enforce a policy.
 
 Possible values:
 

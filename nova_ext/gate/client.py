@@ -1,19 +1,27 @@
 """HTTP client of the third-party gate (nova-compute -> third party).
 
-It speaks the protocol of PROTOCOL.md: a signed JSON gate request, retried
+It speaks the protocol of README.rst: a signed JSON gate request, retried
 with exponential backoff while the gate's deadline allows it, and the status
 endpoint used for pull reconciliation. Every time budget is an absolute
 ``time.monotonic()`` deadline, so that retries and slow answers can never
 make a guest wait longer than the gate promised.
+
+Each exchange is bounded as a whole (``nova_ext.gate.transport``). The
+answer's ``status_url`` is followed only on the origin of ``[third_party_gate]
+url``: the lookup carries the tag, its signature and the client certificate,
+which must not go to whatever URL an answer names.
 """
 
 import hashlib
 import hmac
+import json
 import time
 from urllib import parse
 
 from oslo_log import log as logging
-import requests
+
+from nova_ext.gate import event as gate_event
+from nova_ext.gate import transport
 
 LOG = logging.getLogger(__name__)
 
@@ -26,13 +34,27 @@ PENDING = 'pending'
 IN_PROGRESS = 'in-progress'
 STATUSES = (COMPLETED, FAILED, PENDING, IN_PROGRESS)
 
+MAX_BODY = transport.MAX_BODY
+_DEFAULT_PORTS = {'http': 80, 'https': 443}
+
 
 class DeliveryError(Exception):
-    """The third party could not be reached or gave an unusable answer."""
+    """The third party could not be reached or gave an unusable answer.
+
+    Its text is for nova-compute's log: it may name hosts and ports, so the
+    gate never puts it in a user-visible fault.
+    """
 
 
 class Refused(DeliveryError):
     """The third party refused the request with a 4xx answer."""
+
+
+class AuthRefused(Refused):
+    """The third party answered 401 or 403: nova-compute's configuration
+    (``secret``, ``client_cert``, ``client_key``) does not match the third
+    party's. Never a reason to let a guest through.
+    """
 
 
 class Answer(object):
@@ -58,39 +80,58 @@ def sign(secret, data):
     return 'sha256=' + digest.hexdigest()
 
 
-def _valid_status_url(value):
+def origin(url):
+    """(scheme, host, port) of an http(s) URL, None if it has none."""
+    try:
+        parts = parse.urlsplit(url)
+        port = parts.port
+    except (TypeError, ValueError, AttributeError):
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+def _valid_status_url(value, tag):
     if not isinstance(value, str):
         return None
-    parts = parse.urlsplit(value)
-    if parts.scheme in ('http', 'https') and parts.netloc:
+    if origin(value) is not None:
         return value
     LOG.warning('Ignoring the status_url %r of the third party: not an '
-                'absolute http(s) URL', value)
+                'absolute http(s) URL', gate_event.redact(value, tag))
     return None
 
 
-def parse_answer(response, allow_empty):
-    """Turn a 2xx response into an Answer or raise DeliveryError."""
-    if not response.content.strip():
+def parse_answer(status_code, content, allow_empty, tag=None):
+    """Turn a 2xx answer into an Answer or raise DeliveryError.
+
+    :param status_code: the HTTP status.
+    :param content: the body (bytes, at most MAX_BODY).
+    :param allow_empty: whether an empty body means "pending".
+    :param tag: the request's tag, kept out of log lines.
+    """
+    if not content.strip():
         if allow_empty:
             return Answer(PENDING)
-        raise DeliveryError('empty answer (HTTP %d)' % response.status_code)
+        raise DeliveryError('empty answer (HTTP %d)' % status_code)
     try:
-        data = response.json()
+        data = json.loads(content)
     except ValueError:
         raise DeliveryError('answer is not valid JSON (HTTP %d)' %
-                            response.status_code)
+                            status_code)
     if not isinstance(data, dict):
         raise DeliveryError('answer is not a JSON object (HTTP %d)' %
-                            response.status_code)
+                            status_code)
     status = data.get('status')
     if status not in STATUSES:
         raise DeliveryError('answer has an unknown status %r (HTTP %d)' %
-                            (status, response.status_code))
+                            (status, status_code))
     reason = data.get('reason')
     if reason is not None and not isinstance(reason, str):
         reason = str(reason)
-    return Answer(status, reason, _valid_status_url(data.get('status_url')))
+    return Answer(status, reason,
+                  _valid_status_url(data.get('status_url'), tag))
 
 
 class GateClient(object):
@@ -114,27 +155,31 @@ class GateClient(object):
         else:
             self.cert = conf.client_cert or None
 
-    def _timeout(self, deadline):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        return min(self.request_timeout, remaining)
+    def same_origin(self, url):
+        """Whether ``url`` has the scheme, host and port of our ``url``."""
+        mine = origin(self.url)
+        return mine is not None and origin(url) == mine
 
     def _request(self, method, url, deadline, **kwargs):
-        timeout = self._timeout(deadline)
-        if timeout is None:
-            raise DeliveryError('deadline passed')
+        """One exchange, bounded as a whole by ``request_timeout`` and
+        ``deadline``.
+
+        :returns: (status code, body) of a 2xx answer.
+        """
+        end = min(deadline, time.monotonic() + self.request_timeout)
         try:
-            response = requests.request(
-                method, url, timeout=timeout, verify=self.verify,
-                cert=self.cert, allow_redirects=False, **kwargs)
-        except requests.RequestException as e:
-            raise DeliveryError('%s: %s' % (type(e).__name__, e))
-        if 400 <= response.status_code < 500:
-            raise Refused('refused with HTTP %d' % response.status_code)
-        if not 200 <= response.status_code < 300:
-            raise DeliveryError('HTTP %d' % response.status_code)
-        return response
+            code, content = transport.exchange(
+                method, url, end, verify=self.verify, cert=self.cert,
+                **kwargs)
+        except transport.ExchangeError as e:
+            raise DeliveryError(str(e))
+        if code in (401, 403):
+            raise AuthRefused('refused with HTTP %d' % code)
+        if 400 <= code < 500:
+            raise Refused('refused with HTTP %d' % code)
+        if not 200 <= code < 300:
+            raise DeliveryError('HTTP %d' % code)
+        return code, content
 
     def send(self, body, tag, deadline):
         """POST the gate request; retry delivery failures until deadline.
@@ -144,8 +189,8 @@ class GateClient(object):
         :param deadline: ``time.monotonic()`` instant after which no try
             is started and no answer awaited.
         :returns: an Answer.
-        :raises: Refused on a 4xx answer, DeliveryError when every try
-            failed.
+        :raises: Refused on a 4xx answer (AuthRefused on 401 and 403),
+            DeliveryError when every try failed.
         """
         headers = {'Content-Type': 'application/json', TAG_HEADER: tag}
         if self.secret:
@@ -155,9 +200,10 @@ class GateClient(object):
         while True:
             attempt += 1
             try:
-                response = self._request('POST', self.url, deadline,
-                                         data=body, headers=headers)
-                return parse_answer(response, allow_empty=True)
+                code, content = self._request('POST', self.url, deadline,
+                                              data=body, headers=headers)
+                return self._checked(parse_answer(
+                    code, content, allow_empty=True, tag=tag), tag)
             except Refused:
                 raise
             except DeliveryError as e:
@@ -174,15 +220,37 @@ class GateClient(object):
             time.sleep(backoff)
             backoff *= 2
 
+    def _checked(self, answer, tag):
+        if answer.status_url and not self.same_origin(answer.status_url):
+            LOG.warning('Ignoring the status_url %(status_url)s of the third '
+                        'party: only URLs with the scheme, host and port of '
+                        '[third_party_gate] url (%(url)s) are followed',
+                        {'status_url': gate_event.redact(
+                            answer.status_url, tag), 'url': self.url})
+            answer.status_url = None
+        return answer
+
     def get_status(self, status_url, tag, deadline):
         """GET the status endpoint once.
 
         :returns: an Answer.
-        :raises: DeliveryError (or Refused) when there is no usable answer.
+        :raises: DeliveryError (or Refused) when there is no usable answer,
+            and without sending anything when ``status_url`` is not on the
+            origin of ``url``.
         """
+        if not self.same_origin(status_url):
+            raise DeliveryError('status_url %s is not on the origin of '
+                                '[third_party_gate] url' %
+                                gate_event.redact(status_url, tag))
         headers = {TAG_HEADER: tag}
         if self.secret:
             headers[SIGNATURE_HEADER] = sign(self.secret, tag.encode('utf-8'))
-        response = self._request('GET', status_url, deadline,
-                                 headers=headers)
-        return parse_answer(response, allow_empty=False)
+        try:
+            code, content = self._request('GET', status_url, deadline,
+                                          headers=headers)
+        except DeliveryError as e:
+            # Its text may name the status URL, which may hold the tag.
+            e.args = (gate_event.redact(str(e), tag),)
+            raise
+        return self._checked(parse_answer(code, content, allow_empty=False,
+                                          tag=tag), tag)

@@ -35,6 +35,8 @@ from oslo_utils import timeutils
 
 from nova_ext.conf import third_party_gate as gate_conf
 from nova_ext.gate import client as gate_client
+from nova_ext.gate import config as gate_config
+from nova_ext.gate import event as gate_event
 from nova_ext.gate import exception
 from nova_ext.gate import registry
 
@@ -56,6 +58,8 @@ APPROVED = 'approved'
 REJECTED = 'rejected'
 TIMED_OUT = 'timed out'
 UNDELIVERABLE = 'undeliverable'
+# 401 or 403: a configuration error, enforced whatever failure_policy says.
+UNAUTHORIZED = 'unauthorized'
 
 # Instance properties stored in system metadata with the image_ prefix that
 # are image attributes, not image properties.
@@ -63,46 +67,11 @@ _IMAGE_ATTRIBUTES = ('min_ram', 'min_disk', 'disk_format',
                      'container_format', 'base_image_ref')
 
 
-def _opt(name):
-    return '[%s] %s' % (gate_conf.GROUP_NAME, name)
-
-
-def parse_selector(conf, name):
-    """Return the (key, value) of a KEY=VALUE option, None when unset.
-
-    :raises: GateConfigError naming the option when the value is malformed.
-    """
-    value = getattr(conf, name)
-    if value is None or value == '':
-        return None
-    key, sep, expected = value.partition('=')
-    key = key.strip()
-    if not sep or not key or not expected.strip():
-        raise exception.GateConfigError(
-            reason='%s must be KEY=VALUE, got %r' % (_opt(name), value))
-    return key, expected.strip()
-
-
-def validate(conf):
-    """Check the ``[third_party_gate]`` options that oslo.config cannot.
-
-    :raises: GateConfigError naming the offending option.
-    """
-    if conf.enabled and not conf.url:
-        raise exception.GateConfigError(
-            reason='%s must be set when %s is true' % (
-                _opt('url'), _opt('enabled')))
-    if conf.max_total_wait < conf.timeout:
-        raise exception.GateConfigError(
-            reason='%s (%d) must not be smaller than %s (%d)' % (
-                _opt('max_total_wait'), conf.max_total_wait,
-                _opt('timeout'), conf.timeout))
-    if conf.client_key and not conf.client_cert:
-        raise exception.GateConfigError(
-            reason='%s is set but %s is not' % (
-                _opt('client_key'), _opt('client_cert')))
-    parse_selector(conf, 'flavor_extra_spec')
-    parse_selector(conf, 'image_property')
+# The start-time checks live in nova_ext.gate.config; these names stay for
+# the callers of this module.
+_opt = gate_config.opt_name
+parse_selector = gate_config.parse_selector
+validate = gate_config.validate
 
 
 def _matches(actual, expected):
@@ -320,6 +289,9 @@ class GateWaiter(object):
         """
         try:
             answer = self.client.send(self.body(), self.tag, self.deadline)
+        except gate_client.AuthRefused as e:
+            self._decision = (UNAUTHORIZED, str(e))
+            return
         except gate_client.DeliveryError as e:
             self._decision = (UNDELIVERABLE, str(e))
             return
@@ -339,7 +311,8 @@ class GateWaiter(object):
             self.status_url = answer.status_url
             LOG.info('Third-party gate request accepted, waiting up to '
                      '%(timeout)d seconds for the verdict (tag %(tag)s)',
-                     {'timeout': self.timeout, 'tag': self.tag},
+                     {'timeout': self.timeout,
+                      'tag': gate_event.tag_id(self.tag)},
                      instance=self.instance)
 
     # -- the wait ------------------------------------------------------
@@ -381,9 +354,14 @@ class GateWaiter(object):
         deadline = time.monotonic() + self.client.request_timeout
         try:
             return self.client.get_status(self.status_url, self.tag, deadline)
+        except gate_client.AuthRefused as e:
+            self._log_unauthorized(self.status_url, e)
+            return None
         except gate_client.DeliveryError as e:
             LOG.warning('Third-party gate status lookup at %(url)s failed: '
-                        '%(error)s', {'url': self.status_url, 'error': e},
+                        '%(error)s',
+                        {'url': gate_event.redact(self.status_url, self.tag),
+                         'error': e},
                         instance=self.instance)
             return None
 
@@ -420,6 +398,8 @@ class GateWaiter(object):
 
     def _enforce(self, decision, detail):
         uuid = self.instance.uuid
+        # The third party's reason or error may quote the tag.
+        detail = gate_event.redact(detail, self.tag)
         if decision == APPROVED:
             LOG.info('Third-party gate approved the server%s',
                      ': %s' % detail if detail else '',
@@ -440,9 +420,21 @@ class GateWaiter(object):
             error = exception.GateTimedOut(
                 uuid, seconds=int(round(self.deadline - self._start)))
             let_through = self.audit or self.timeout_action == 'continue'
+        elif decision == UNAUTHORIZED:
+            # Never let through by failure_policy: a gate that cannot
+            # authenticate must not turn into no gate at all.
+            self._log_unauthorized(self.client.url, detail)
+            error = exception.GateAuthRefused(uuid)
+            let_through = self.audit
         else:
-            error = exception.GateUndeliverable(uuid, error=detail)
+            LOG.warning('Third-party gate request to %(url)s could not be '
+                        'delivered: %(error)s',
+                        {'url': self.client.url, 'error': detail},
+                        instance=self.instance)
+            error = exception.GateUndeliverable(uuid)
             let_through = self.audit or self.failure_policy == 'continue'
+        # The fault and the record say what happened; the third party's
+        # host, port and errors stay in the log lines above.
         message = error.gate_reason
         if let_through:
             why = ('audit mode' if self.audit else
@@ -454,6 +446,15 @@ class GateWaiter(object):
         if let_through:
             return AUDIT if self.audit else CONTINUE
         raise error
+
+    def _log_unauthorized(self, url, error):
+        LOG.error('Third-party gate configuration error: %(url)s %(error)s, '
+                  'so the third party does not accept this nova-compute. '
+                  'Check [third_party_gate] secret, client_cert and '
+                  'client_key against its settings; gated boots fail until '
+                  'then, whatever [third_party_gate] failure_policy says.',
+                  {'url': gate_event.redact(url, self.tag), 'error': error},
+                  instance=self.instance)
 
     # -- the records ---------------------------------------------------
 

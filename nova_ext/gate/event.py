@@ -9,11 +9,69 @@ events are all ``third-party-gate`` ones; ``handle`` runs in nova-compute and
 hands the event to the gate waiting for it.
 """
 
+import logging as std_logging
+from urllib import parse
+
 from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 
 EVENT_NAME = 'third-party-gate'
+
+# How many characters of a tag the logs show.
+_SHOWN = 6
+
+
+def tag_id(tag):
+    """What the logs show of a tag: enough to find it, not to use it.
+
+    While its gate waits, the tag is a bearer secret: with the reporter role
+    it decides the boot. So no log line at INFO or above carries it whole.
+    """
+    if not tag:
+        return tag
+    return '%s...' % tag[:_SHOWN]
+
+
+def redact(text, tag):
+    """``text`` with every copy of ``tag``, plain or URL-quoted, shortened.
+
+    For what may carry the tag without saying so: a status URL (the
+    reference third party puts the tag in its path), an HTTP error naming
+    that URL, a reason written by the third party.
+    """
+    if not text or not tag or len(tag) <= _SHOWN:
+        # A tag no longer than what tag_id() shows of it is shown anyway.
+        return text
+    text = str(text)
+    for form in (tag, parse.quote(tag, safe='')):
+        text = text.replace(form, tag_id(tag))
+    return text
+
+
+class _TagFilter(std_logging.Filter):
+    """Shorten the tag of third-party-gate events in nova-api's log lines.
+
+    nova-api logs every event it creates, tag included, at INFO
+    ("Creating event third-party-gate:<tag> for instance ..."). A filter on
+    its logger keeps that line without a patch line: it only rewrites the
+    arguments of records about this extension's event.
+    """
+
+    def filter(self, record):
+        args = record.args
+        if (isinstance(args, dict) and args.get('name') == EVENT_NAME and
+                args.get('tag')):
+            record.args = dict(args, tag=tag_id(args['tag']))
+        return True
+
+
+# Installed on import: patch 0001 imports this module in nova-api before any
+# event can be posted.
+_API_LOGGER = 'nova.api.openstack.compute.server_external_events'
+if not any(isinstance(f, _TagFilter)
+           for f in std_logging.getLogger(_API_LOGGER).filters):
+    std_logging.getLogger(_API_LOGGER).addFilter(_TagFilter())
 
 
 def authorize(context):
@@ -35,10 +93,11 @@ def handle(context, instance, event):
 
     if registry.REGISTRY.deliver(instance.uuid, event.tag, event.status):
         LOG.info('Received third-party-gate event %(status)s (tag %(tag)s)',
-                 {'status': event.status, 'tag': event.tag},
+                 {'status': event.status, 'tag': tag_id(event.tag)},
                  instance=instance)
     else:
         LOG.info('Ignoring third-party-gate event %(status)s (tag %(tag)s): '
                  'no gate waits for this tag (unknown tag, duplicate or late '
-                 'event)', {'status': event.status, 'tag': event.tag},
+                 'event)', {'status': event.status,
+                            'tag': tag_id(event.tag)},
                  instance=instance)

@@ -22,7 +22,12 @@ class GateConfigError(nova_exception.InvalidConfiguration):
 
 
 class GateAborted(nova_exception.BuildAbortException):
-    """Base class of the gate's verdicts that end a boot in ERROR."""
+    """Base class of the gate's verdicts that end a boot in ERROR.
+
+    Its message becomes the server's fault, which the server's owner reads:
+    it says what happened and nothing of the third party's host names,
+    ports or errors, which stay in nova-compute's log.
+    """
 
     gate_msg = '%(detail)s'
 
@@ -47,4 +52,15 @@ class GateTimedOut(GateAborted):
 class GateUndeliverable(GateAborted):
     """The gate request could not be delivered to the third party."""
 
-    gate_msg = 'Third-party gate request could not be delivered: %(error)s'
+    gate_msg = 'Third-party gate could not be reached'
+
+
+class GateAuthRefused(GateAborted):
+    """The third party refused nova-compute's request as unauthorized.
+
+    A configuration error (secret or client certificate), never a reason to
+    let a guest through, whatever ``failure_policy`` says.
+    """
+
+    gate_msg = ('Third-party gate refused the request as unauthorized '
+                '(a configuration error of the cloud)')

@@ -363,9 +363,9 @@ class TestGateDelivery(GateTestBase):
         self.flags(url=self._closed_port_url(), group='third_party_gate')
         server = self.boot('good', expected='ERROR', networks=self.network())
         server = self.assert_released(
-            server, 'Third-party gate request could not be delivered: '
-                    'ConnectionError')
-        self.assertIn('after 2 tries', self.gate_event(server)[1]['details'])
+            server, 'Third-party gate could not be reached')
+        self.assertEqual('Third-party gate could not be reached',
+                         self.gate_event(server)[1]['details'])
 
     def assert_released(self, server, prefix):
         # Delivery errors carry requests' own text: compare the start.
@@ -388,9 +388,7 @@ class TestGateDelivery(GateTestBase):
         tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(code=500)))
         self.flags(url=tp.url, group='third_party_gate')
         server = self.boot('good', expected='ERROR')
-        self.assert_released(
-            server, 'Third-party gate request could not be delivered: '
-                    'HTTP 500 (after 2 tries)')
+        self.assert_released(server, 'Third-party gate could not be reached')
         self.assertEqual(2, len(tp.requests))
         self.flags(failure_policy='continue', group='third_party_gate')
         server = self.boot('good2')
@@ -409,9 +407,7 @@ class TestGateDelivery(GateTestBase):
         self.flags(request_timeout=0.3, max_retries=0,
                    group='third_party_gate')
         server = self.boot('slow', expected='ERROR')
-        self.assert_released(
-            server, 'Third-party gate request could not be delivered: '
-                    'ReadTimeout')
+        self.assert_released(server, 'Third-party gate could not be reached')
         self.flags(failure_policy='continue', group='third_party_gate')
         self.boot('slow2')
 
@@ -420,9 +416,7 @@ class TestGateDelivery(GateTestBase):
             fakes.Answer(raw=b'<html>not json</html>')))
         self.flags(url=tp.url, group='third_party_gate')
         server = self.boot('good', expected='ERROR')
-        self.assert_released(
-            server, 'Third-party gate request could not be delivered: '
-                    'answer is not valid JSON (HTTP 200) (after 2 tries)')
+        self.assert_released(server, 'Third-party gate could not be reached')
         self.flags(failure_policy='continue', group='third_party_gate')
         self.boot('good2')
 
@@ -431,8 +425,8 @@ class TestGateDelivery(GateTestBase):
         tp = self.third_party(mode='sync', secret='another secret')
         server = self.boot('good', expected='ERROR')
         self.assert_released(
-            server, 'Third-party gate request could not be delivered: '
-                    'refused with HTTP 401')
+            server, 'Third-party gate refused the request as unauthorized '
+                    '(a configuration error of the cloud)')
         self.assertEqual(1, len(tp.requests))
 
 

@@ -5,6 +5,7 @@ import hmac
 import json
 import socket
 import time
+import tracemalloc
 
 import fixtures
 from oslo_config import cfg
@@ -15,6 +16,7 @@ import testtools
 from nova_ext.conf import third_party_gate as gate_conf
 from nova_ext.gate import client
 from tests.unit.gate import fakes
+from tests.unit.gate import rogue
 
 BODY = json.dumps({'version': 1, 'tag': 't'}).encode('utf-8')
 
@@ -110,10 +112,16 @@ class TestSend(ClientTestCase):
         self.assertIn('failed (try 3 of 3): HTTP 500', self.log.output)
 
     def test_4xx_not_retried(self):
-        tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(code=403)))
-        exc = self.assertRaises(client.Refused, self.send, self.client(tp))
-        self.assertEqual('refused with HTTP 403', str(exc))
-        self.assertEqual(1, len(tp.requests))
+        for code, exc_class in ((400, client.Refused), (404, client.Refused),
+                                (401, client.AuthRefused),
+                                (403, client.AuthRefused)):
+            tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(
+                code=code)))
+            exc = self.assertRaises(client.Refused, self.send,
+                                    self.client(tp))
+            self.assertIs(exc_class, type(exc))
+            self.assertEqual('refused with HTTP %d' % code, str(exc))
+            self.assertEqual(1, len(tp.requests))
 
     def test_invalid_answers_are_delivery_failures(self):
         for answer, error in (
@@ -148,7 +156,7 @@ class TestSend(ClientTestCase):
         exc = self.assertRaises(client.DeliveryError, self.send,
                                 gate_client, seconds=0.5)
         self.assertLess(time.monotonic() - start, 1.5)
-        self.assertIn('ReadTimeout', str(exc))
+        self.assertIn('no complete answer within 0.5 seconds', str(exc))
 
     def test_retries_bounded_by_deadline(self):
         tp = self.useFixture(fakes.FakeThirdParty(fakes.Answer(code=500)))
@@ -166,6 +174,177 @@ class TestSend(ClientTestCase):
         self.assertRaises(client.DeliveryError, self.send, self.client(tp),
                           seconds=-1)
         self.assertEqual([], tp.requests)
+
+
+class TestBounded(ClientTestCase):
+    """Every exchange ends at its deadline, whatever the third party does.
+
+    requests' own timeout bounds each socket read: a server that sends a
+    byte every 0.5 s never trips a 10 s read timeout.
+    """
+
+    SLACK = 0.5
+
+    def assert_bounded(self, call, seconds):
+        start = time.monotonic()
+        exc = self.assertRaises(client.DeliveryError, call)
+        elapsed = time.monotonic() - start
+        self.assertLess(elapsed, seconds + self.SLACK, exc)
+        return exc, elapsed
+
+    def trickle(self, behaviour):
+        tp = self.useFixture(rogue.RogueServer(behaviour, interval=0.5))
+        gate_client = self.client(tp, request_timeout=10, max_retries=0)
+        exc, elapsed = self.assert_bounded(
+            lambda: self.send(gate_client, seconds=1.5), 1.5)
+        # Ended by the deadline, not by a read timeout.
+        self.assertGreater(elapsed, 1.3)
+        self.assertIn('no complete answer within 1.5 seconds', str(exc))
+        self.assertEqual(1, tp.connections)
+
+    def test_trickling_headers(self):
+        self.trickle('trickle-headers')
+
+    def test_trickling_body(self):
+        self.trickle('trickle-body')
+
+    def test_request_timeout_bounds_each_try(self):
+        tp = self.useFixture(rogue.RogueServer('trickle-body', interval=0.2))
+        gate_client = self.client(tp, request_timeout=0.6, max_retries=1,
+                                  retry_backoff=0.1)
+        # Two tries of 0.6 s each and the backoff, far within the deadline.
+        self.assert_bounded(lambda: self.send(gate_client, seconds=30), 1.3)
+        self.assertEqual(2, tp.connections)
+
+    def test_trickling_status_endpoint(self):
+        tp = self.useFixture(rogue.RogueServer('trickle-headers'))
+        gate_client = self.client(tp, request_timeout=10)
+        exc, _ = self.assert_bounded(lambda: gate_client.get_status(
+            tp.status_url, 't', time.monotonic() + 1), 1)
+        self.assertIn('no complete answer', str(exc))
+
+    def _endless(self, behaviour):
+        tp = self.useFixture(rogue.RogueServer(behaviour))
+        gate_client = self.client(tp, request_timeout=10, max_retries=0)
+        tracemalloc.start()
+        self.addCleanup(tracemalloc.stop)
+        exc, _ = self.assert_bounded(
+            lambda: self.send(gate_client, seconds=5), 2)
+        _, peak = tracemalloc.get_traced_memory()
+        # At most MAX_BODY read, and nothing like the body's size kept.
+        self.assertLess(peak, 4 * client.MAX_BODY)
+        return tp, exc
+
+    def test_endless_body(self):
+        tp, exc = self._endless('endless')
+        self.assertIn('answer longer than the 262144 bytes read', str(exc))
+
+    def test_huge_announced_body_not_read(self):
+        tp, exc = self._endless('huge-length')
+        self.assertIn('answer of 1073741824 bytes, more than the 262144 '
+                      'read', str(exc))
+
+    def test_connect_that_hangs(self):
+        hang = self.useFixture(rogue.NoAccept())
+        gate_client = self.client(url=hang.url, request_timeout=10,
+                                  max_retries=0)
+        self.assert_bounded(lambda: self.send(gate_client, seconds=1), 1)
+
+    def test_status_url_on_the_same_origin(self):
+        gate_client = self.client(url='https://gate.example.test/gate')
+        for url, same in (
+                ('https://gate.example.test/status/1', True),
+                ('https://GATE.example.test:443/s', True),
+                ('https://user@gate.example.test/s', True),
+                ('http://gate.example.test/s', False),
+                ('https://gate.example.test:8443/s', False),
+                ('https://169.254.169.254/latest/meta-data', False),
+                ('https://gate.example.test.evil.test/s', False),
+                ('file:///etc/passwd', False),
+                ('https://gate.example.test:bad/s', False)):
+            self.assertEqual(same, gate_client.same_origin(url), url)
+
+
+class TestRealTLS(ClientTestCase):
+    """The guarded transport over real TLS on loopback."""
+
+    def test_verified_with_ca_file(self):
+        tp = self.useFixture(rogue.TLSThirdParty(fakes.Answer(
+            body={'status': 'completed'})))
+        answer = self.send(self.client(url=tp.url, ca_file=tp.ca_file))
+        self.assertEqual('completed', answer.status)
+        self.assertEqual(1, len(tp.requests))
+
+    def test_unknown_certificate_refused(self):
+        tp = self.useFixture(rogue.TLSThirdParty(fakes.Answer(
+            body={'status': 'completed'})))
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                self.client(url=tp.url, max_retries=0))
+        self.assertIn('SSLError', str(exc))
+        self.assertEqual([], tp.requests)
+
+    def test_trickling_over_tls(self):
+        tp = self.useFixture(rogue.RogueServer('trickle-headers', tls=True))
+        gate_client = self.client(url=tp.url, ca_file=tp.ca_file,
+                                  request_timeout=10, max_retries=0)
+        start = time.monotonic()
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                gate_client, seconds=1.5)
+        self.assertLess(time.monotonic() - start, 2)
+        self.assertIn('no complete answer within 1.5 seconds', str(exc))
+
+    def test_proxy_that_trickles(self):
+        # The answer of a proxy between nova-compute and the third party.
+        proxy = self.useFixture(rogue.RogueServer('trickle-headers'))
+        for name in ('http_proxy', 'HTTP_PROXY'):
+            self.useFixture(fixtures.EnvironmentVariable(
+                name, proxy.url.replace('/gate', '')))
+        for name in ('no_proxy', 'NO_PROXY'):
+            self.useFixture(fixtures.EnvironmentVariable(name))
+        gate_client = self.client(url='http://gate.example.test/gate',
+                                  request_timeout=10, max_retries=0)
+        start = time.monotonic()
+        exc = self.assertRaises(client.DeliveryError, self.send,
+                                gate_client, seconds=1.5)
+        self.assertLess(time.monotonic() - start, 2)
+        self.assertIn('no complete answer within 1.5 seconds', str(exc))
+        self.assertEqual(1, proxy.connections)
+
+
+class TestStatusOrigin(ClientTestCase):
+    """The status_url of an answer is followed only on the gate's origin.
+
+    Its lookup carries the tag, the signature of the tag and the client
+    certificate: another host (a metadata service, say) must get nothing.
+    """
+
+    def test_other_port_ignored_and_never_asked(self):
+        tp = self.useFixture(fakes.FakeThirdParty())
+        other = self.useFixture(fakes.FakeThirdParty(fakes.Answer(
+            body={'status': 'completed'})))
+        tp.script(fakes.Answer(code=202, body={
+            'status': 'pending', 'status_url': other.status_url}))
+        gate_client = self.client(tp, secret='k3y')
+        answer = self.send(gate_client)
+        self.assertTrue(answer.pending)
+        self.assertIsNone(answer.status_url)
+        self.assertIn('Ignoring the status_url %s of the third party'
+                      % other.status_url, self.log.output)
+        exc = self.assertRaises(
+            client.DeliveryError, gate_client.get_status, other.status_url,
+            't', time.monotonic() + 2)
+        self.assertIn('is not on the origin of', str(exc))
+        self.assertEqual([], other.requests)
+
+    def test_downgrade_to_http_ignored(self):
+        with requests_mock.Mocker() as m:
+            m.post('https://gate.example.test/gate', status_code=202, json={
+                'status': 'pending',
+                'status_url': 'http://gate.example.test/status'})
+            answer = self.send(self.client(
+                url='https://gate.example.test/gate'))
+            self.assertIsNone(answer.status_url)
+            self.assertEqual(1, len(m.request_history))
 
 
 class TestStatus(ClientTestCase):

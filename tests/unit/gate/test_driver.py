@@ -351,8 +351,7 @@ class TestEnforce(GateTestCase):
         self.third_party(fakes.Answer(code=500))
         exc = self.assertRaises(exception.GateUndeliverable,
                                 self.start().wait)
-        self.assertIn('could not be delivered: HTTP 500 (after 1 tries)',
-                      str(exc))
+        self.assertIn('Third-party gate could not be reached', str(exc))
         self.flags(failure_policy='continue', group='third_party_gate')
         self.assertEqual(driver.CONTINUE, self.start().wait())
         self.assertIn('failure_policy=continue', self.failure.mock.call_args[
@@ -364,7 +363,7 @@ class TestEnforce(GateTestCase):
                                side_effect=ValueError('boom')):
             waiter = self.start()
         exc = self.assertRaises(exception.GateUndeliverable, waiter.wait)
-        self.assertIn('ValueError: boom', str(exc))
+        self.assertIn('Third-party gate could not be reached', str(exc))
 
     def test_record_failures_do_not_change_the_verdict(self):
         self.third_party(fakes.Answer(body={'status': 'completed'}))
