@@ -88,7 +88,7 @@ def _supports_returning(dialect):
     # the updated row of ON DUPLICATE KEY UPDATE (tested in
     # tests/functional/db). MySQL has no RETURNING at all.
     return bool(getattr(dialect, 'is_mariadb', False) and
-                dialect.server_version_info >= (10, 5))
+                (dialect.server_version_info or ()) >= (10, 5))
 
 
 def reserve(connection, key, scope, name, count, seed=0,
