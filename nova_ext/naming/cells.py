@@ -3,8 +3,10 @@
 Names nova-ext issued are unique by the API database's keys
 (:mod:`nova_ext.naming.counter`); servers named before nova-ext, or renamed
 by hand since, are only known to their cell. A reservation asks the cells
-here, once per round, for the few names it is about to hand out, and the
-first time it sees a requested name, for the names that seed its count.
+here for the few names it is about to hand out or, the first time a
+process sees a requested name, for every name of that name's family (those
+the template gives it, and their hostnames), which both seed its count and
+tell which of the names handed out are taken: one lookup per create.
 
 Only rows of servers that are not deleted are read. Nova's ``instances``
 table has no index on ``display_name`` nor ``hostname``; in the ``project``
@@ -20,7 +22,7 @@ import sqlalchemy as sa
 LOG = logging.getLogger(__name__)
 
 
-def _in_cell(cctxt, project_id, lowered, hostnames, like):
+def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like):
     from nova.db.main import api as main_db_api
     from nova.db.main import models
     instance = models.Instance
@@ -32,6 +34,8 @@ def _in_cell(cctxt, project_id, lowered, hostnames, like):
         wanted.append(instance.hostname.in_(hostnames))
     if like:
         wanted.append(lower.like(like.lower(), escape='\\'))
+    if host_like:
+        wanted.append(instance.hostname.like(host_like, escape='\\'))
     query = sa.select(instance.display_name, instance.hostname).where(
         instance.deleted == 0, sa.or_(*wanted))
     if project_id is not None:
@@ -41,7 +45,8 @@ def _in_cell(cctxt, project_id, lowered, hostnames, like):
         return [tuple(row) for row in conn.execute(query)]
 
 
-def find(context, project_id, display_names=(), hostnames=(), like=None):
+def find(context, project_id, display_names=(), hostnames=(), like=None,
+         host_like=None):
     """Return ``(display_name, hostname)`` of servers carrying any name asked.
 
     :param project_id: the project whose servers count, None for all.
@@ -50,6 +55,7 @@ def find(context, project_id, display_names=(), hostnames=(), like=None):
         lower case).
     :param like: a SQL ``LIKE`` pattern (escape ``\\``) display names may
         match, compared case-insensitively.
+    :param host_like: a SQL ``LIKE`` pattern hostnames may match.
 
     A cell that fails or does not answer in time is logged and left out:
     its servers cannot be seen, while the names nova-ext issued stay unique
@@ -58,10 +64,10 @@ def find(context, project_id, display_names=(), hostnames=(), like=None):
     from nova import context as nova_context
     lowered = sorted({n.lower() for n in display_names})
     hostnames = sorted(set(hostnames))
-    if not (lowered or hostnames or like):
+    if not (lowered or hostnames or like or host_like):
         return []
     results = nova_context.scatter_gather_all_cells(
-        context, _in_cell, project_id, lowered, hostnames, like)
+        context, _in_cell, project_id, lowered, hostnames, like, host_like)
     found = []
     for cell_uuid, result in results.items():
         if nova_context.is_cell_failure_sentinel(result):

@@ -192,13 +192,6 @@ def _api_context_manager():
     return api_db_api.context_manager
 
 
-def counter_exists(context, key):
-    """Tell whether the counter row ``key`` exists, from a request context.
-    """
-    with _api_context_manager().reader.connection.using(context) as conn:
-        return exists(conn, key)
-
-
 def retry_on_deadlock(fn):
     """Retry ``fn`` when the API database reports a deadlock.
 

@@ -18,6 +18,7 @@ Nova's behaviour (and Nova's own tests) unchanged.
 
 import collections
 import functools
+import os
 
 from nova import exception as nova_exception
 from oslo_config import cfg
@@ -227,26 +228,38 @@ class InstanceNamer(object):
     def _reserve_names(self, context, template, scope, values, needed,
                        keep_hostname):
         """Issue ``needed`` names no server in scope carries; their counts.
+
+        The first time this process sees a requested name, its family of
+        existing names is read from the cells once: it seeds the counter
+        (used only if the counter row is new) and shows which of the names
+        then issued are taken. Later creates ask the cells for the issued
+        names only. Either way, one cell lookup per round.
         """
         project_id = None if scope == 'global' else values['project_id']
         scope_str, key = self._key(scope, values)
         seed = 0
-        if key not in self._known_keys and \
-                not counter.counter_exists(context, key):
-            seed = self._seed(context, template, values, project_id)
-            if seed:
-                LOG.info('Display name counter for %(name)r in %(scope)s '
-                         'starts after %(seed)d, the highest count existing '
-                         'servers use', {'name': values['name'],
-                                         'scope': scope_str, 'seed': seed})
+        family = None
+        if key not in self._known_keys:
+            family = _Family(template, values, project_id, keep_hostname)
+            family.read(context)
+            seed = family.seed()
         counts = []
         for _round in range(MAX_ROUNDS):
             issued = _issue(context, template, values, key, scope_str,
                             needed - len(counts), seed, keep_hostname)
             self._known_keys.add(key)
-            taken = self._taken(context, project_id, issued)
+            if family is not None and family.covers(issued):
+                found = family.found
+            else:
+                found = cells.find(
+                    context, project_id,
+                    display_names=[d for c, d, h in issued],
+                    hostnames=[h for c, d, h in issued if h])
+            family = None
+            displays = {d.casefold() for d, h in found if d is not None}
+            hosts = {h for d, h in found if h is not None}
             for count, display, hostname in issued:
-                if count in taken:
+                if display.casefold() in displays or hostname in hosts:
                     LOG.info('Skipping display name count %(count)d: a '
                              'server named %(name)r exists',
                              {'count': count, 'name': display})
@@ -258,44 +271,77 @@ class InstanceNamer(object):
             detail='servers already carry the next %d names of %r'
             % (MAX_ROUNDS * needed, values['name']))
 
-    @staticmethod
-    def _taken(context, project_id, issued):
-        """Counts of ``issued`` whose name an existing server carries."""
-        hostnames = [h for c, d, h in issued if h]
-        found = cells.find(context, project_id,
-                           display_names=[d for c, d, h in issued],
-                           hostnames=hostnames)
-        displays = {d.casefold() for d, h in found if d is not None}
-        hosts = {h for d, h in found if h is not None}
-        return {c for c, d, h in issued
-                if d.casefold() in displays or h in hosts}
 
-    @staticmethod
-    def _seed(context, template, values, project_id):
-        """Return the highest count existing servers' names continue, or 0.
+class _Family(object):
+    """The names existing servers carry that a requested name could get.
+
+    Read with two SQL ``LIKE`` patterns: the display names the template
+    gives for the requested name (any count), and the hostnames they
+    sanitize to, cut where counts up to a billion stop sharing text.
+    """
+
+    def __init__(self, template, values, project_id, keep_hostname):
+        self.template = template
+        self.known = {'name': values['name'].strip()}
+        if project_id is not None:
+            self.known['project-name'] = values['project-name']
+            self.known['project_id'] = project_id
+        self.project_id = project_id
+        self.pattern = template.pattern(self.known)
+        self.like = template.like_pattern(self.known)
+        self.host_prefix = None
+        if not keep_hostname:
+            hosts = [names.hostname(template, dict(values, count=c, uuid=''))
+                     for c in (1, 2, 10 ** 9)]
+            if None not in hosts:
+                self.host_prefix = os.path.commonprefix(hosts)
+        self.found = []
+
+    def read(self, context):
+        host_like = None
+        if self.host_prefix:
+            host_like = name_template.like_escape(self.host_prefix) + '%'
+        self.found = cells.find(context, self.project_id, like=self.like,
+                                host_like=host_like)
+
+    def seed(self):
+        """Return the highest count the family continues, or 0.
 
         Only names this template could have produced for the requested
         name count (:meth:`Template.count_from`), and a count only
         continues the sequence read so far if it is at most
         :data:`MAX_SEED_GAP` further.
         """
-        known = {'name': values['name'].strip()}
-        if project_id is not None:
-            known['project-name'] = values['project-name']
-            known['project_id'] = project_id
-        pattern = template.pattern(known)
-        if pattern is None:
+        if self.pattern is None:
             return 0
-        found = cells.find(context, project_id,
-                           like=template.like_pattern(known))
-        read = sorted({template.count_from(d, known, pattern)
-                       for d, h in found if d is not None} - {None})
+        read = sorted({self.template.count_from(d, self.known, self.pattern)
+                       for d, h in self.found if d is not None} - {None})
         seed = 0
         for count in read:
             if count - seed > MAX_SEED_GAP:
                 break
             seed = count
         return seed
+
+    def covers(self, issued):
+        """Tell whether the rows read include any that could take ``issued``.
+
+        True when each issued display name is of the family (the display
+        pattern read it back) and each hostname starts with the hostname
+        prefix read; otherwise (names shortened to fit, counts past a
+        billion) the caller asks the cells for the exact names.
+        """
+        if self.pattern is None:
+            return False
+        for count, display, hostname in issued:
+            if self.template.count_from(display, self.known,
+                                        self.pattern) != count:
+                return False
+            if hostname is not None and not (
+                    self.host_prefix and hostname.startswith(
+                        self.host_prefix)):
+                return False
+        return True
 
 
 @counter.retry_on_deadlock

@@ -138,7 +138,7 @@ class Template(object):
             text = part if not isinstance(part, Field) else \
                 self._known_text(part, known)
             if text is not None:
-                out.append(_like_escape(text))
+                out.append(like_escape(text))
             elif not out or out[-1] != '%':
                 out.append('%')
         return ''.join(out)
@@ -169,7 +169,7 @@ class Template(object):
         return count
 
 
-def _like_escape(text):
+def like_escape(text):
     return (text.replace('\\', '\\\\').replace('%', '\\%')
             .replace('_', '\\_'))
 

@@ -239,6 +239,19 @@ class _CounterTests(object):
         self.assertEqual([10], self._reserve(
             namer, '%(name)s%(count)03d', 'db', 1, project='p3'))
 
+    def test_first_use_sees_hostnames_and_long_names(self):
+        # A requested name's first use reads its family once: hostnames
+        # too ("Web Server" gives hostname web-server1, taken here).
+        self._add_instances(('renamed', 'p1', 0, 'web-server1'),
+                            ('x' * 70 + '1', 'p1', 0, 'z'),
+                            ('other', 'p1', 0, 'x' * 62 + '2'))
+        namer = self._namer()
+        tmpl = '%(name)s%(count)d'
+        self.assertEqual([2], self._reserve(namer, tmpl, 'Web Server', 1))
+        # Hostnames cut to 63 characters: x...x1 is free (only a display
+        # name, of another family, carries it), x...x2 is not.
+        self.assertEqual([1, 3], self._reserve(namer, tmpl, 'x' * 71, 2))
+
     def test_template_with_project_name(self):
         self._add_instances(('Acme-db-4', 'p1', 0), ('Other-db-9', 'p1', 0))
         namer = self._namer()
