@@ -207,6 +207,30 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
         self.api.api_post('/servers', body)
         return time.perf_counter() - start
 
+    def _time_parts(self):
+        """Record how long the namer's two database steps take."""
+        from nova_ext.naming import cells
+        from nova_ext.naming import hook
+        self.parts = {}
+        for owner, name in ((cells, 'find'), (hook, '_issue'),
+                            (cells, '_in_cell')):
+            original = getattr(owner, name)
+
+            def timed(*args, _original=original, _name=name, **kwargs):
+                start = time.perf_counter()
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    self.parts.setdefault(_name, []).append(
+                        time.perf_counter() - start)
+            self.useFixture(fixtures.MockPatchObject(owner, name, timed))
+
+    def _print_parts(self):
+        for name, values in sorted(self.parts.items()):
+            print('    inside the namer: %-8s median %6.2f ms (%d calls)'
+                  % (name, statistics.median(values) * 1000, len(values)))
+        self.parts.clear()
+
     def _latency(self, scope):
         self.flags(multi_instance_display_name_count_scope=scope)
         times = {False: [], True: []}
@@ -248,11 +272,13 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
             self._post('warm-%s' % enabled)
         print('\nPOST /servers, API and 2 cell databases on MariaDB, '
               '%d existing servers; distinct requested names:' % ARGS.servers)
+        self._time_parts()
         for scope in ('project', 'global'):
             off, on = self._latency(scope)
             print('  %-7s scope, median of %d: off %6.2f ms, on %6.2f ms, '
                   'added %+.2f ms (x%.3f; goal <= 5 ms)'
                   % (scope, ARGS.requests, off, on, on - off, on / off))
+            self._print_parts()
         for scope in ('project', 'global'):
             rates = {}
             for enabled in (False, True, False, True):
