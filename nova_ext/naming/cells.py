@@ -3,10 +3,11 @@
 Names nova-ext issued are unique by the API database's keys
 (:mod:`nova_ext.naming.counter`); servers named before nova-ext, or renamed
 by hand since, are only known to their cell. A reservation asks the cells
-here for the few names it is about to hand out or, the first time a
-process sees a requested name, for every name of that name's family (those
-the template gives it, and their hostnames), which both seed its count and
-tell which of the names handed out are taken: one lookup per create.
+here, while the API database reserves counts, for every name of the
+requested name's family (those the template gives it, and their
+hostnames), which both seed its count and tell which of the names issued
+are taken; names the family cannot cover (shortened to fit) are then
+looked up exactly.
 
 Only rows of servers that are not deleted are read. Nova's ``instances``
 table has no index on ``display_name`` nor ``hostname``; in the ``project``

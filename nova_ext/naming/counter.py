@@ -144,6 +144,16 @@ def reserve(connection, key, scope, name, count, seed=0,
     return last - count + 1
 
 
+def advance(connection, key, by):
+    """Add ``by`` to the last count of counter ``key``.
+
+    Used to seed a row the same transaction just created, so that it holds
+    the row's lock.
+    """
+    connection.execute(TABLE.update().where(TABLE.c.key == key).values(
+        last_count=TABLE.c.last_count + by))
+
+
 def last_count(connection, key):
     """Return the last number used by counter ``key``, or None."""
     query = sa.select(TABLE.c.last_count).where(TABLE.c.key == key)

@@ -16,11 +16,11 @@ Naming is off unless an operator sets the naming options (see
 Nova's behaviour (and Nova's own tests) unchanged.
 """
 
-import collections
 import functools
 import os
 
 from nova import exception as nova_exception
+from nova import thread_pool_factory
 from oslo_config import cfg
 from oslo_log import log as logging
 
@@ -50,10 +50,6 @@ MAX_SKIPS = 1000
 #: ``db2`` does, ``db20240101`` (a date) does not.
 MAX_SEED_GAP = 1000
 
-#: Counter keys per process known to have a row (bounded, least recently
-#: used dropped first).
-KNOWN_KEYS = 4096
-
 
 class CounterTableMissing(RuntimeError):
     """The naming tables are not in the Nova API database."""
@@ -77,26 +73,6 @@ def _noop(instance, index):
     pass
 
 
-class _LRUSet(object):
-    """A set keeping only the ``size`` most recently added members."""
-
-    def __init__(self, size):
-        self._size = size
-        self._items = collections.OrderedDict()
-
-    def __contains__(self, item):
-        return item in self._items
-
-    def add(self, item):
-        self._items[item] = None
-        self._items.move_to_end(item)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-    def __len__(self):
-        return len(self._items)
-
-
 class InstanceNamer(object):
     """Templated display names and hostnames that never repeat.
 
@@ -109,7 +85,6 @@ class InstanceNamer(object):
 
     def __init__(self):
         naming_conf.register_opts(CONF)
-        self._known_keys = _LRUSet(KNOWN_KEYS)
         if not naming_conf.enabled(CONF):
             set_ = naming_conf.options_set(CONF)
             if set_:
@@ -229,25 +204,27 @@ class InstanceNamer(object):
                        keep_hostname):
         """Issue ``needed`` names no server in scope carries; their counts.
 
-        The first time this process sees a requested name, its family of
-        existing names is read from the cells once: it seeds the counter
-        (used only if the counter row is new) and shows which of the names
-        then issued are taken. Later creates ask the cells for the issued
-        names only. Either way, one cell lookup per round.
+        The requested name's family of existing names is read from the
+        cells while the API database reserves counts (the lookup does not
+        depend on the counts): it seeds a counter row the reservation just
+        created, and shows which of the names issued are taken. Only names
+        the family read cannot cover (shortened to fit) need a second
+        lookup.
         """
         project_id = None if scope == 'global' else values['project_id']
         scope_str, key = self._key(scope, values)
-        seed = 0
-        family = None
-        if key not in self._known_keys:
-            family = _Family(template, values, project_id, keep_hostname)
-            family.read(context)
-            seed = family.seed()
+        family = _Family(template, values, project_id, keep_hostname)
+        reading = thread_pool_factory.spawn(family.read, context)
+
+        def seed():
+            reading.result()
+            return family.seed()
+
         counts = []
         for _round in range(MAX_ROUNDS):
             issued = _issue(context, template, values, key, scope_str,
                             needed - len(counts), seed, keep_hostname)
-            self._known_keys.add(key)
+            reading.result()
             if family is not None and family.covers(issued):
                 found = family.found
             else:
@@ -255,7 +232,7 @@ class InstanceNamer(object):
                     context, project_id,
                     display_names=[d for c, d, h in issued],
                     hostnames=[h for c, d, h in issued if h])
-            family = None
+            family = seed = None
             displays = {d.casefold() for d, h in found if d is not None}
             hosts = {h for d, h in found if h is not None}
             for count, display, hostname in issued:
@@ -352,6 +329,9 @@ def _issue(context, template, values, key, scope, needed, seed,
     Counts whose display name or hostname was issued before are skipped,
     and more reserved in their place, while the counter row stays locked.
 
+    :param seed: None, or a callable returning the count existing servers'
+        names reach, called only when this transaction creates the counter
+        row (its first count is then 1), which then starts after it.
     :returns: ``(count, display name, hostname)`` of ``needed`` names.
     """
     issued = []
@@ -359,8 +339,15 @@ def _issue(context, template, values, key, scope, needed, seed,
     with counter.transaction(context) as conn:
         while len(issued) < needed:
             want = needed - len(issued)
-            first = counter.reserve(conn, key, scope, values['name'], want,
-                                    seed=seed)
+            first = counter.reserve(conn, key, scope, values['name'], want)
+            if first == 1 and seed is not None:
+                # A row already there never gives 1 again: this one is new,
+                # and locked by this transaction until it commits.
+                start = seed()
+                if start:
+                    counter.advance(conn, key, start)
+                    first += start
+            seed = None
             for count in range(first, first + want):
                 count_values = dict(values, count=count, uuid='')
                 display = names.display_name(template, count_values)

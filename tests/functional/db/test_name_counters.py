@@ -291,7 +291,7 @@ class _CounterTests(object):
                     issued.extend(hook._issue(
                         ctxt, tmpl, values,
                         counter.counter_key('project:p1', name),
-                        'project:p1', rnd.randint(1, 3), 0, False))
+                        'project:p1', rnd.randint(1, 3), None, False))
             except Exception as e:
                 errors.append(e)
 

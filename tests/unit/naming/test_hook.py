@@ -1,5 +1,4 @@
-"""The namer's per-process state: options registered once, bounded caches.
-"""
+"""The namer's per-process state: options registered once."""
 
 from unittest import mock
 
@@ -41,14 +40,3 @@ class TestPerProcess(testtools.TestCase):
         namer = hook.InstanceNamer()
         self.assertIs(hook._noop, namer.reserve(
             mock.Mock(), {'display_name': 'web', 'project_id': 'p'}, 2))
-
-    def test_known_keys_are_bounded(self):
-        known = hook._LRUSet(2)
-        for key in ('a', 'b', 'a', 'c'):
-            known.add(key)
-        self.assertEqual(2, len(known))
-        self.assertIn('a', known)
-        self.assertIn('c', known)
-        self.assertNotIn('b', known)
-        self.assertIsInstance(hook.InstanceNamer()._known_keys,
-                              hook._LRUSet)
