@@ -5,8 +5,9 @@ Usage::
     nova-ext-manage --config-file /etc/nova/nova.conf db sync
     nova-ext-manage --config-file /etc/nova/nova.conf db version
 
-``db sync`` creates or upgrades the tables (today the display-name
-counters, ``nova_ext_name_counters``) in the database of
+``db sync`` creates or upgrades the tables (the display-name counters,
+``nova_ext_name_counters``, and the names issued from them,
+``nova_ext_issued_names``) in the database of
 ``[api_database] connection``; it is idempotent, like ``nova-manage api_db
 sync``, and is run by the DevStack plugin and on every upgrade. nova-ext
 keeps its own alembic history (version table ``nova_ext_alembic_version``)

@@ -8,8 +8,10 @@ files keep working.
 from oslo_config import cfg
 from oslo_config import types
 
+from nova_ext.naming import template
+
 #: Keys the template may use.
-TEMPLATE_KEYS = ('name', 'count', 'uuid', 'project-name', 'project_id')
+TEMPLATE_KEYS = template.KEYS
 
 
 class DisplayNameTemplate(types.String):
@@ -25,8 +27,6 @@ class DisplayNameTemplate(types.String):
 
     def __call__(self, value):
         value = super().__call__(value)
-        # Imported here: nova_ext.naming imports this module.
-        from nova_ext.naming import template
         try:
             template.validate(value)
         except ValueError as e:
@@ -40,13 +40,23 @@ class DisplayNameTemplate(types.String):
 naming_opts = [
     cfg.BoolOpt(
         'multi_instance_display_name_template_enabled',
-        default=False,
+        default=None,
         help="""
-Let nova-ext name new servers with ``multi_instance_display_name_template``.
+Force nova-ext's display-name templating on or off.
 
-Off by default so that installing nova-ext changes nothing until an operator
-asks for it. When off, Nova names servers as upstream does (a multi-create
-of "web" gives web-1, web-2).
+Left unset (the default), naming is on as soon as
+``multi_instance_display_name_template`` is set or
+``force_multi_instance_display_name`` is true in a configuration file, as
+with Nova before Rocky, and off otherwise, so that installing nova-ext
+changes nothing until an operator asks for it. When off, Nova names servers
+as upstream does (a multi-create of "web" gives web-1, web-2).
+
+Possible values:
+
+* Unset: on when the naming options are set.
+* ``true``: on, with the defaults of the other naming options.
+* ``false``: off even when the naming options are set; nova-api then logs a
+  warning at start.
 
 Related options:
 
@@ -71,17 +81,25 @@ Possible values:
 * A Python ``%``-format string using any of these keys:
 
   * ``name``: the display name the user asked for.
-  * ``count``: the server's number (an integer, use ``%(count)d``); see
-    ``multi_instance_display_name_count_scope``.
+  * ``count``: the server's number, an integer; see
+    ``multi_instance_display_name_count_scope``. Any conversion that
+    formats an integer works (``%(count)d``, ``%(count)s``,
+    ``%(count)03d``); decimal ones can also be read back from the names of
+    existing servers when a count starts.
   * ``uuid``: the server's UUID.
   * ``project-name``: the name of the project from the request's token, or
     the project ID when no name is known.
   * ``project_id``: the project ID.
 
-  An unknown key or a malformed template stops nova-api at start.
+  Templates Nova accepted before Rocky keep working. An unknown key or a
+  template that does not format stops nova-api at start. Setting this
+  option turns naming on (see
+  ``multi_instance_display_name_template_enabled``). Without ``count`` or
+  ``uuid`` the names of a request cannot differ; nova-api warns at start.
 
 Related options:
 
+* ``multi_instance_display_name_template_enabled``
 * ``force_multi_instance_display_name``
 * ``multi_instance_display_name_count_scope``
 """),
@@ -93,10 +111,12 @@ Apply ``multi_instance_display_name_template`` to single-server creates too.
 
 By default a request for one server keeps the display name the user asked
 for; with this enabled it is templated like a multi-create, so that names
-never repeat.
+never repeat. Setting it to true turns naming on (see
+``multi_instance_display_name_template_enabled``).
 
 Related options:
 
+* ``multi_instance_display_name_template_enabled``
 * ``multi_instance_display_name_template``
 """),
     cfg.StrOpt(
@@ -115,17 +135,55 @@ Related options:
 Where the ``count`` of the display-name template continues from.
 
 With ``project`` or ``global`` the count is reserved atomically in the Nova
-API database (table ``nova_ext_name_counters``, created by
-``nova-ext-manage db sync``) so that concurrent creates on any number of
-nova-api workers never get the same number, and numbers of deleted servers
-are not reused. The requested name is compared with surrounding white space
-stripped and case folded.
+API database (tables ``nova_ext_name_counters`` and
+``nova_ext_issued_names``, created by ``nova-ext-manage db sync``): every
+name issued is unique in its scope, as display name compared
+case-insensitively and as hostname, under any concurrency and on any number
+of nova-api workers. A count whose name is already issued, or carried by an
+existing server, is skipped; numbers of deleted servers and of failed
+creates are not reused. The requested name is compared with surrounding
+white space stripped and case folded. If the database cannot reserve names,
+the create fails with HTTP 503 rather than repeat a name.
+
+In ``global`` scope, a skipped number can tell a user that a server in
+another project holds that name.
 
 Related options:
 
 * ``multi_instance_display_name_template``
 """),
 ]
+
+
+def _is_set(conf, name):
+    """Tell whether an operator (file, command line, override) set ``name``.
+    """
+    location = conf.get_location(name).location
+    return location not in (cfg.Locations.opt_default,
+                            cfg.Locations.set_default)
+
+
+def options_set(conf):
+    """Return the names of the naming options that turn naming on."""
+    found = []
+    if _is_set(conf, 'multi_instance_display_name_template'):
+        found.append('multi_instance_display_name_template')
+    if conf.force_multi_instance_display_name:
+        found.append('force_multi_instance_display_name')
+    return found
+
+
+def enabled(conf):
+    """Tell whether nova-ext names new servers.
+
+    ``multi_instance_display_name_template_enabled`` decides when set;
+    otherwise setting the template, or forcing it on single creates, is
+    what turns naming on (see the option's help).
+    """
+    switch = conf.multi_instance_display_name_template_enabled
+    if switch is not None:
+        return switch
+    return bool(options_set(conf))
 
 
 def register_opts(conf):

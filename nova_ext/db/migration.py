@@ -7,12 +7,17 @@ from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 import sqlalchemy as sa
 
+from nova_ext.db import models
+
 #: nova-ext's own alembic version table, so that it never touches Nova's
 #: ``alembic_version`` in the same database.
 VERSION_TABLE = 'nova_ext_alembic_version'
 
-#: Tables that must exist for the display-name counter.
-COUNTER_TABLE = 'nova_ext_name_counters'
+#: The display-name counter table.
+COUNTER_TABLE = models.NameCounter.__tablename__
+
+#: The table of issued display names and hostnames.
+ISSUED_NAMES_TABLE = models.IssuedName.__tablename__
 
 
 def _config(connection):
@@ -48,7 +53,9 @@ def head():
         return scripts.get_current_head()
 
 
-def counter_table_exists(engine):
-    """Tell whether ``nova-ext-manage db sync`` created the counter table."""
+def missing_naming_tables(engine):
+    """Return the naming tables ``nova-ext-manage db sync`` has not made."""
     with engine.connect() as connection:
-        return sa.inspect(connection).has_table(COUNTER_TABLE)
+        inspector = sa.inspect(connection)
+        return [table for table in (COUNTER_TABLE, ISSUED_NAMES_TABLE)
+                if not inspector.has_table(table)]

@@ -1,4 +1,4 @@
-"""Reserve display-name counts atomically in the Nova API database.
+"""Reserve display-name counts and issue names in the Nova API database.
 
 Each (scope, requested name) pair has one row in ``nova_ext_name_counters``
 holding the last count handed out. Reserving N counts is a single
@@ -9,12 +9,22 @@ hosts get disjoint ranges, with one round trip and no read-modify-write
 race. Counts are never handed back, so numbers of deleted servers are not
 reused.
 
-The functions here take a SQLAlchemy ``Connection`` so that they run on
-Nova's API database engine in production and on any engine in tests.
+Each name made from a count is then issued: inserted into
+``nova_ext_issued_names``, whose unique keys (scope and case folded display
+name; scope and hostname) refuse a name issued before, by any requested
+name, request or process. A refused count is skipped. The counter and the
+issued names are written in one transaction, so a create that fails here
+leaves nothing behind.
+
+The functions taking a SQLAlchemy ``Connection`` run on Nova's API database
+engine in production and on any engine in tests; :func:`transaction` and
+:func:`counter_exists` open that connection from a request context.
 """
 
+import contextlib
 import hashlib
 
+from oslo_db import api as oslo_db_api
 from oslo_log import log as logging
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -27,6 +37,7 @@ from nova_ext.db import models
 LOG = logging.getLogger(__name__)
 
 TABLE = models.NameCounter.__table__
+ISSUED = models.IssuedName.__table__
 
 #: Scope string of the ``global`` count scope.
 GLOBAL_SCOPE = 'global'
@@ -51,14 +62,23 @@ def scope_of(scope, project_id):
 
 def counter_key(scope, name):
     """Return the primary key of the counter of ``name`` in ``scope``."""
-    raw = '%s\x00%s' % (scope, normalize(name))
-    return hashlib.sha256(raw.encode('utf-8')).hexdigest()
+    return _hash(scope, normalize(name))
+
+
+def _hash(*parts):
+    return hashlib.sha256('\x00'.join(parts).encode('utf-8')).hexdigest()
 
 
 def exists(connection, key):
     """Tell whether the counter row ``key`` exists."""
     query = sa.select(TABLE.c.key).where(TABLE.c.key == key)
     return connection.execute(query).first() is not None
+
+
+def _mysql_family(dialect):
+    # mysql+pymysql:// and mariadb+pymysql:// URLs name their dialects
+    # 'mysql' and 'mariadb'; both speak MySQL's INSERT syntax.
+    return dialect.name in ('mysql', 'mariadb')
 
 
 def _supports_returning(dialect):
@@ -68,7 +88,7 @@ def _supports_returning(dialect):
     # the updated row of ON DUPLICATE KEY UPDATE (tested in
     # tests/functional/db). MySQL has no RETURNING at all.
     return bool(getattr(dialect, 'is_mariadb', False) and
-                dialect.server_version_info >= (10, 5))
+                (dialect.server_version_info or ()) >= (10, 5))
 
 
 def reserve(connection, key, scope, name, count, seed=0,
@@ -100,7 +120,7 @@ def reserve(connection, key, scope, name, count, seed=0,
             set_={'last_count': incremented, 'updated_at': now},
         ).returning(TABLE.c.last_count)
         last = connection.execute(stmt).scalar_one()
-    elif dialect.name == 'mysql':
+    elif _mysql_family(dialect):
         if use_returning is None:
             use_returning = _supports_returning(dialect)
         if use_returning:
@@ -124,7 +144,78 @@ def reserve(connection, key, scope, name, count, seed=0,
     return last - count + 1
 
 
+def advance(connection, key, by):
+    """Add ``by`` to the last count of counter ``key``.
+
+    Used to seed a row the same transaction just created, so that it holds
+    the row's lock.
+    """
+    connection.execute(TABLE.update().where(TABLE.c.key == key).values(
+        last_count=TABLE.c.last_count + by))
+
+
 def last_count(connection, key):
     """Return the last number used by counter ``key``, or None."""
     query = sa.select(TABLE.c.last_count).where(TABLE.c.key == key)
     return connection.execute(query).scalar_one_or_none()
+
+
+def issue(connection, scope, display_name, hostname):
+    """Issue ``display_name`` and ``hostname`` in ``scope``, if still free.
+
+    One ``INSERT`` that does nothing when a unique key exists (``ON
+    CONFLICT DO NOTHING``, MySQL's ``INSERT IGNORE``): no exception, so
+    the surrounding transaction, holding the counter row, goes on. A
+    concurrent transaction inserting the same key makes this one wait
+    until it ends, so two uncommitted creates never both get a name.
+
+    :param hostname: None when the name does not set the hostname.
+    :returns: True when issued, False when the name or hostname was issued
+        before.
+    """
+    now = timeutils.utcnow()
+    values = {
+        'name_key': _hash(scope, 'name', display_name.casefold()),
+        'host_key': (None if hostname is None else
+                     _hash(scope, 'host', hostname.lower())),
+        'scope': scope, 'display_name': display_name, 'hostname': hostname,
+        'created_at': now, 'updated_at': now,
+    }
+    dialect = connection.dialect
+    if dialect.name == 'postgresql':
+        stmt = postgresql.insert(ISSUED).values(**values)
+        stmt = stmt.on_conflict_do_nothing()
+    elif dialect.name == 'sqlite':
+        stmt = sqlite.insert(ISSUED).values(**values)
+        stmt = stmt.on_conflict_do_nothing()
+    elif _mysql_family(dialect):
+        stmt = mysql.insert(ISSUED).values(**values).prefix_with('IGNORE')
+    else:
+        raise NotImplementedError(
+            'display-name counters do not support the %s database'
+            % dialect.name)
+    return connection.execute(stmt).rowcount == 1
+
+
+def _api_context_manager():
+    from nova.db.api import api as api_db_api
+    return api_db_api.context_manager
+
+
+def retry_on_deadlock(fn):
+    """Retry ``fn`` when the API database reports a deadlock.
+
+    Two multi-creates inserting overlapping names in opposite orders can
+    deadlock on the unique keys; the database rolls one back, which then
+    starts again from scratch.
+    """
+    return oslo_db_api.wrap_db_retry(max_retries=5,
+                                     retry_on_deadlock=True)(fn)
+
+
+@contextlib.contextmanager
+def transaction(context):
+    """A plain API database connection in one transaction, no ORM session.
+    """
+    with _api_context_manager().writer.connection.using(context) as conn:
+        yield conn

@@ -6,123 +6,163 @@ entry point (patches/0003). For every create request nova-api calls
 request makes, then the returned callable once per server, after Nova set
 its own display name and hostname.
 
-Everything is a no-op unless ``multi_instance_display_name_template_enabled``
-is set, so that installing nova-ext leaves Nova's behaviour (and Nova's own
-tests) unchanged.
+The data goes one way: this module applies the naming rules
+(:mod:`~nova_ext.naming.template`, :mod:`~nova_ext.naming.names`) and asks
+the API database (:mod:`~nova_ext.naming.counter`) and the cells
+(:mod:`~nova_ext.naming.cells`), which never call back.
+
+Naming is off unless an operator sets the naming options (see
+:func:`nova_ext.conf.naming.enabled`), so that installing nova-ext leaves
+Nova's behaviour (and Nova's own tests) unchanged.
 """
 
 import functools
+import os
 
-from oslo_db import api as oslo_db_api
+from nova import exception as nova_exception
+from nova import thread_pool_factory
+from oslo_config import cfg
 from oslo_log import log as logging
-import sqlalchemy as sa
 
 from nova_ext.conf import naming as naming_conf
+from nova_ext.naming import cells
 from nova_ext.naming import counter
 from nova_ext.naming import names
 from nova_ext.naming import template as name_template
 
 LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
 
 #: System metadata key recording the count a server got, for audit. System
 #: metadata is not shown to, nor editable by, users.
 SYSMETA_COUNT = 'nova_ext_name_count'
 
-#: How many extra reservations may be made to skip counts whose names
-#: already exist (servers renamed by hand). Bounded so that a template
-#: without ``count`` cannot loop.
-MAX_SKIP_ROUNDS = 5
+#: Rounds of asking the cells for servers already carrying the names
+#: issued. Each round skips the names found and issues as many again; past
+#: this many the create fails rather than loop.
+MAX_ROUNDS = 10
+
+#: Counts one round may skip because their names were issued before.
+MAX_SKIPS = 1000
+
+#: Highest gap between two counts read from existing servers' names that
+#: still continues their sequence when a counter is seeded: ``db7`` after
+#: ``db2`` does, ``db20240101`` (a date) does not.
+MAX_SEED_GAP = 1000
 
 
 class CounterTableMissing(RuntimeError):
-    """The counter table is not in the Nova API database."""
+    """The naming tables are not in the Nova API database."""
+
+
+class NameReservationFailed(nova_exception.ValidationError):
+    """nova-ext could not reserve unique names; the create is refused.
+
+    A subclass of ``ValidationError`` because that is the family Nova's API
+    lets through ``expected_errors`` into ``ResourceExceptionHandler``,
+    which answers with the exception's own ``code`` and message: here 503,
+    the service being unable to honour "names never repeat" for now.
+    """
+
+    code = 503
+    msg_fmt = ("nova-ext's display name counter could not reserve names: "
+               "%(detail)s")
 
 
 def _noop(instance, index):
     pass
 
 
-def _conf():
-    import nova.conf
-    conf = nova.conf.CONF
-    naming_conf.register_opts(conf)
-    return conf
-
-
 class InstanceNamer(object):
-    """Templated, never repeating display names for new servers.
+    """Templated display names and hostnames that never repeat.
 
     Constructed once per ``nova.compute.API`` object, that is when a
-    service starts. Checking the configuration here turns a bad template
-    or a missing table into an error at nova-api start rather than a failed
-    create later.
+    service starts: options are registered here, once (oslo.config clears
+    its option cache on each registration), and the configuration is
+    checked so that a bad template or a missing table stops nova-api at
+    start rather than failing creates later.
     """
 
     def __init__(self):
-        conf = _conf()
-        # Counter keys known to have a row: their first use needs no
-        # existence check nor seeding.
-        self._known_keys = set()
-        if not conf.multi_instance_display_name_template_enabled:
+        naming_conf.register_opts(CONF)
+        if not naming_conf.enabled(CONF):
+            set_ = naming_conf.options_set(CONF)
+            if set_:
+                LOG.warning(
+                    'Display name templating is off although %s %s set: '
+                    'multi_instance_display_name_template_enabled is '
+                    'false', ' and '.join(set_),
+                    'is' if len(set_) == 1 else 'are')
             return
         # Reading the option runs its type, which raises an error naming
         # the option and the bad key for an invalid template.
-        name_template.Template(conf.multi_instance_display_name_template)
-        if (conf.multi_instance_display_name_count_scope != 'request' and
-                conf.api_database.connection):
+        template = _template(CONF.multi_instance_display_name_template)
+        scope = CONF.multi_instance_display_name_count_scope
+        if not template.keys & {'count', 'uuid'}:
+            LOG.warning('multi_instance_display_name_template %r has '
+                        'neither count nor uuid: servers created together '
+                        'get the same name', template.text)
+        if scope != 'request' and CONF.api_database.connection:
             # Services without an API database (nova-compute) also build a
             # compute API but never create servers.
-            self._check_table()
+            self._check_tables(scope)
 
     @staticmethod
-    def _check_table():
+    def _check_tables(scope):
         from nova.db.api import api as api_db_api
         from nova_ext.db import migration
-        if not migration.counter_table_exists(api_db_api.get_engine()):
+        missing = migration.missing_naming_tables(api_db_api.get_engine())
+        if missing:
             raise CounterTableMissing(
                 'multi_instance_display_name_count_scope = %s needs the '
-                'table %s in the Nova API database ([api_database] '
-                'connection); create it with "nova-ext-manage --config-file '
-                '/etc/nova/nova.conf db sync"' % (
-                    _conf().multi_instance_display_name_count_scope,
-                    migration.COUNTER_TABLE))
+                'tables %s in the Nova API database ([api_database] '
+                'connection); create them with "nova-ext-manage '
+                '--config-file /etc/nova/nova.conf db sync"' % (
+                    scope, ', '.join(missing)))
 
     def reserve(self, context, base_options, num_instances):
-        """Reserve the counts of a whole request; return the naming callable.
+        """Reserve the names of a whole request; return the naming callable.
 
-        Counts are reserved here, once, so that a multi-create gets
-        consecutive numbers in one database statement. Any failure falls
-        back to Nova's own names (logged): a naming problem must never fail
-        a create.
+        Names are reserved here, once, so that a multi-create gets
+        consecutive numbers, before Nova creates anything for the request.
+
+        :raises NameReservationFailed: (HTTP 503) when names cannot be
+            reserved; nothing of the request exists yet.
         """
-        conf = _conf()
-        if not conf.multi_instance_display_name_template_enabled:
+        if not naming_conf.enabled(CONF):
             return _noop
-        if num_instances < 2 and not conf.force_multi_instance_display_name:
+        if num_instances < 2 and not CONF.force_multi_instance_display_name:
             return _noop
         name = base_options.get('display_name')
         if name is None:
             return _noop
-        template = _template(conf.multi_instance_display_name_template)
-        scope = conf.multi_instance_display_name_count_scope
+        template = _template(CONF.multi_instance_display_name_template)
+        scope = CONF.multi_instance_display_name_count_scope
         project_id = base_options.get('project_id') or context.project_id
         values = {
             'name': name,
             'project-name': context.project_name or project_id,
             'project_id': project_id,
         }
-        if scope == 'request' or 'count' not in template.keys:
-            counts = list(range(1, num_instances + 1))
+        keep_hostname = bool(base_options.get('hostname'))
+        if (scope == 'request' or 'count' not in template.keys or
+                'uuid' in template.keys):
+            # Nothing to keep unique (request scope, no count), or the
+            # UUID does: only the numbering is needed.
+            counts = self._counts_only(context, template, scope, values,
+                                       num_instances)
         else:
             try:
-                counts = self._reserve_counts(
-                    context, template, scope, values, num_instances)
-            except Exception:
-                LOG.exception(
-                    'Could not reserve display name counts for %(name)r; '
-                    'keeping the names Nova gave', {'name': name})
-                return _noop
-        keep_hostname = bool(base_options.get('hostname'))
+                counts = self._reserve_names(
+                    context, template, scope, values, num_instances,
+                    keep_hostname)
+            except NameReservationFailed:
+                raise
+            except Exception as e:
+                LOG.exception('Could not reserve display names for %r',
+                              name)
+                raise NameReservationFailed(
+                    detail='%s (see the nova-api log)' % type(e).__name__)
 
         def name_instance(instance, index):
             instance_values = dict(values, count=counts[index],
@@ -140,149 +180,194 @@ class InstanceNamer(object):
 
         return name_instance
 
-    def _reserve_counts(self, context, template, scope, values, needed):
-        """Reserve ``needed`` counts whose names are not taken yet."""
-        project_id = None if scope == 'global' else values['project_id']
+    def _counts_only(self, context, template, scope, values, needed):
+        if scope == 'request' or 'count' not in template.keys:
+            return list(range(1, needed + 1))
+        scope_str, key = self._key(scope, values)
+        try:
+            with counter.transaction(context) as conn:
+                first = counter.reserve(conn, key, scope_str,
+                                        values['name'], needed)
+        except Exception as e:
+            LOG.exception('Could not reserve display name counts for %r',
+                          values['name'])
+            raise NameReservationFailed(
+                detail='%s (see the nova-api log)' % type(e).__name__)
+        return list(range(first, first + needed))
+
+    @staticmethod
+    def _key(scope, values):
         scope_str = counter.scope_of(scope, values['project_id'])
-        key = counter.counter_key(scope_str, values['name'])
-        known = {'name': values['name'].strip()}
-        if project_id is not None:
-            known['project-name'] = values['project-name']
-            known['project_id'] = project_id
-        seed = 0
-        if key not in self._known_keys:
-            if not _counter_exists(context, key):
-                seed = _seed(context, template, known, project_id)
-                LOG.info('Display name counter for %(name)r in %(scope)s '
-                         'starts after %(seed)d, the highest count existing '
-                         'servers use', {'name': values['name'],
-                                         'scope': scope_str, 'seed': seed})
+        return scope_str, counter.counter_key(scope_str, values['name'])
+
+    def _reserve_names(self, context, template, scope, values, needed,
+                       keep_hostname):
+        """Issue ``needed`` names no server in scope carries; their counts.
+
+        The requested name's family of existing names is read from the
+        cells while the API database reserves counts (the lookup does not
+        depend on the counts): it seeds a counter row the reservation just
+        created, and shows which of the names issued are taken. Only names
+        the family read cannot cover (shortened to fit) need a second
+        lookup.
+        """
+        project_id = None if scope == 'global' else values['project_id']
+        scope_str, key = self._key(scope, values)
+        family = _Family(template, values, project_id, keep_hostname)
+        reading = thread_pool_factory.spawn(family.read, context)
+
+        def seed():
+            reading.result()
+            return family.seed()
+
         counts = []
-        for attempt in range(MAX_SKIP_ROUNDS + 1):
-            want = needed - len(counts)
-            first = _reserve(context, key, scope_str, values['name'], want,
-                             seed)
-            self._known_keys.add(key)
-            batch = list(range(first, first + want))
-            if 'uuid' in template.keys or attempt == MAX_SKIP_ROUNDS:
-                # A uuid makes every name unique; out of tries, take what
-                # we have rather than fail the create.
-                if 'uuid' not in template.keys:
-                    LOG.warning('Display names for %(name)r still exist '
-                                'after %(n)d tries; some may repeat',
-                                {'name': values['name'], 'n': attempt})
-                counts.extend(batch)
-                break
-            by_name = {}
-            for count in batch:
-                display = names.display_name(
-                    template, dict(values, count=count, uuid=''))
-                by_name[display.casefold()] = (display, count)
-            taken = _existing_names(
-                context, [d for d, c in by_name.values()], project_id)
-            for folded, (display, count) in by_name.items():
-                if folded in taken:
+        for _round in range(MAX_ROUNDS):
+            issued = _issue(context, template, values, key, scope_str,
+                            needed - len(counts), seed, keep_hostname)
+            reading.result()
+            if family is not None and family.covers(issued):
+                found = family.found
+            else:
+                found = cells.find(
+                    context, project_id,
+                    display_names=[d for c, d, h in issued],
+                    hostnames=[h for c, d, h in issued if h])
+            family = seed = None
+            displays = {d.casefold() for d, h in found if d is not None}
+            hosts = {h for d, h in found if h is not None}
+            for count, display, hostname in issued:
+                if display.casefold() in displays or hostname in hosts:
                     LOG.info('Skipping display name count %(count)d: a '
                              'server named %(name)r exists',
                              {'count': count, 'name': display})
                 else:
                     counts.append(count)
-            if len(counts) >= needed:
+            if len(counts) == needed:
+                return counts
+        raise NameReservationFailed(
+            detail='servers already carry the next %d names of %r'
+            % (MAX_ROUNDS * needed, values['name']))
+
+
+class _Family(object):
+    """The names existing servers carry that a requested name could get.
+
+    Read with two SQL ``LIKE`` patterns: the display names the template
+    gives for the requested name (any count), and the hostnames they
+    sanitize to, cut where counts up to a billion stop sharing text.
+    """
+
+    def __init__(self, template, values, project_id, keep_hostname):
+        self.template = template
+        self.known = {'name': values['name'].strip()}
+        if project_id is not None:
+            self.known['project-name'] = values['project-name']
+            self.known['project_id'] = project_id
+        self.project_id = project_id
+        self.pattern = template.pattern(self.known)
+        self.like = template.like_pattern(self.known)
+        self.host_prefix = None
+        if not keep_hostname:
+            hosts = [names.hostname(template, dict(values, count=c, uuid=''))
+                     for c in (1, 2, 10 ** 9)]
+            if None not in hosts:
+                self.host_prefix = os.path.commonprefix(hosts)
+        self.found = []
+
+    def read(self, context):
+        host_like = None
+        if self.host_prefix:
+            host_like = name_template.like_escape(self.host_prefix) + '%'
+        self.found = cells.find(context, self.project_id, like=self.like,
+                                host_like=host_like)
+
+    def seed(self):
+        """Return the highest count the family continues, or 0.
+
+        Only names this template could have produced for the requested
+        name count (:meth:`Template.count_from`), and a count only
+        continues the sequence read so far if it is at most
+        :data:`MAX_SEED_GAP` further.
+        """
+        if self.pattern is None:
+            return 0
+        read = sorted({self.template.count_from(d, self.known, self.pattern)
+                       for d, h in self.found if d is not None} - {None})
+        seed = 0
+        for count in read:
+            if count - seed > MAX_SEED_GAP:
                 break
-        return sorted(counts)[:needed]
+            seed = count
+        return seed
+
+    def covers(self, issued):
+        """Tell whether the rows read include any that could take ``issued``.
+
+        True when each issued display name is of the family (the display
+        pattern read it back) and each hostname starts with the hostname
+        prefix read; otherwise (names shortened to fit, counts past a
+        billion) the caller asks the cells for the exact names.
+        """
+        if self.pattern is None:
+            return False
+        for count, display, hostname in issued:
+            if self.template.count_from(display, self.known,
+                                        self.pattern) != count:
+                return False
+            if hostname is not None and not (
+                    self.host_prefix and hostname.startswith(
+                        self.host_prefix)):
+                return False
+        return True
+
+
+@counter.retry_on_deadlock
+def _issue(context, template, values, key, scope, needed, seed,
+           keep_hostname):
+    """Reserve counts and issue their names, in one transaction.
+
+    Counts whose display name or hostname was issued before are skipped,
+    and more reserved in their place, while the counter row stays locked.
+
+    :param seed: None, or a callable returning the count existing servers'
+        names reach, called only when this transaction creates the counter
+        row (its first count is then 1), which then starts after it.
+    :returns: ``(count, display name, hostname)`` of ``needed`` names.
+    """
+    issued = []
+    skipped = 0
+    with counter.transaction(context) as conn:
+        while len(issued) < needed:
+            want = needed - len(issued)
+            first = counter.reserve(conn, key, scope, values['name'], want)
+            if first == 1 and seed is not None:
+                # A row already there never gives 1 again: this one is new,
+                # and locked by this transaction until it commits.
+                start = seed()
+                if start:
+                    counter.advance(conn, key, start)
+                    first += start
+            seed = None
+            for count in range(first, first + want):
+                count_values = dict(values, count=count, uuid='')
+                display = names.display_name(template, count_values)
+                hostname = (None if keep_hostname else
+                            names.hostname(template, count_values))
+                if counter.issue(conn, scope, display, hostname):
+                    issued.append((count, display, hostname))
+                    continue
+                LOG.debug('Display name %(name)r or hostname %(host)r was '
+                          'issued before; skipping count %(count)d',
+                          {'name': display, 'host': hostname,
+                           'count': count})
+                skipped += 1
+                if skipped > MAX_SKIPS:
+                    raise NameReservationFailed(
+                        detail='more than %d names after %r were issued '
+                               'before' % (MAX_SKIPS, display))
+    return issued
 
 
 @functools.lru_cache(maxsize=8)
 def _template(text):
     return name_template.Template(text)
-
-
-def _api_context_manager():
-    from nova.db.api import api as api_db_api
-    return api_db_api.context_manager
-
-
-@oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)
-def _reserve(context, key, scope, name, count, seed):
-    # A plain connection, no ORM session: one statement, then commit.
-    with _api_context_manager().writer.connection.using(context) as conn:
-        return counter.reserve(conn, key, scope, name, count, seed=seed)
-
-
-def _counter_exists(context, key):
-    with _api_context_manager().reader.connection.using(context) as conn:
-        return counter.exists(conn, key)
-
-
-def _gather(context, fn, *args):
-    """Run ``fn`` in every cell; return the results of those that answered.
-
-    Cells that fail or time out are logged and left out: naming is best
-    effort about servers it cannot see, the counter itself stays exact.
-    """
-    from nova import context as nova_context
-    results = nova_context.scatter_gather_all_cells(context, fn, *args)
-    found = []
-    for cell_uuid, result in results.items():
-        if nova_context.is_cell_failure_sentinel(result):
-            LOG.warning('Cell %s did not answer a display name lookup; '
-                        'its servers are not considered', cell_uuid)
-            continue
-        found.extend(result)
-    return found
-
-
-def _instances_query(project_id):
-    from nova.db.main import models
-    query = sa.select(models.Instance.display_name)
-    if project_id is not None:
-        query = query.where(models.Instance.project_id == project_id)
-    return query, models.Instance
-
-
-def _names_in_cell(cctxt, lowered, exact, project_id):
-    from nova.db.main import api as main_db_api
-    query, instance = _instances_query(project_id)
-    query = query.where(
-        instance.deleted == 0,
-        sa.or_(sa.func.lower(instance.display_name).in_(lowered),
-               instance.display_name.in_(exact)))
-    cm = main_db_api.get_context_manager(cctxt)
-    with cm.reader.connection.using(cctxt) as conn:
-        return [row[0] for row in conn.execute(query)]
-
-
-def _existing_names(context, display_names, project_id):
-    """Return the case folded display names that servers in scope have."""
-    lowered = sorted({n.lower() for n in display_names})
-    found = _gather(context, _names_in_cell, lowered, list(display_names),
-                    project_id)
-    return {n.casefold() for n in found if n is not None}
-
-
-def _candidates_in_cell(cctxt, like, project_id):
-    from nova.db.main import api as main_db_api
-    query, instance = _instances_query(project_id)
-    # Deleted servers too, while their rows exist: their numbers are not
-    # reused either.
-    query = query.where(sa.or_(
-        instance.display_name.like(like, escape='\\'),
-        sa.func.lower(instance.display_name).like(like.lower(),
-                                                  escape='\\')))
-    cm = main_db_api.get_context_manager(cctxt)
-    with cm.reader.connection.using(cctxt) as conn:
-        return [row[0] for row in conn.execute(query)]
-
-
-def _seed(context, template, known, project_id):
-    """Return the highest count existing servers' names use, or 0."""
-    like = template.like_pattern(known)
-    pattern = template.pattern(known)
-    best = 0
-    for display in _gather(context, _candidates_in_cell, like, project_id):
-        if display is None:
-            continue
-        match = pattern.fullmatch(display)
-        if match is not None and match.groupdict().get('count'):
-            best = max(best, int(match.group('count')))
-    return best

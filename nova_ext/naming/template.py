@@ -17,18 +17,17 @@ values.
 
 import re
 
-#: Keys the template may use (mirrors nova_ext.conf.naming.TEMPLATE_KEYS).
+#: Keys the template may use. ``nova_ext.conf.naming`` imports this tuple.
 KEYS = ('name', 'count', 'uuid', 'project-name', 'project_id')
 
-#: Conversions allowed per key. ``count`` is an integer shown in decimal so
-#: that it can be read back from existing names; the other keys are text.
-_CONVERSIONS = {
-    'count': 'diu',
-    'name': 's',
-    'uuid': 's',
-    'project-name': 's',
-    'project_id': 's',
-}
+#: Conversions Python's ``%`` operator knows. Which one suits which key is
+#: left to formatting the sample values, as Queens' template did: any
+#: template that formats is accepted.
+_CONVERSIONS = 'diouxXeEfFgGcrsa'
+
+#: Conversions of ``count`` that write it in decimal, so that the count
+#: can be read back from an existing name to seed a counter.
+_DECIMAL = 'diursa'
 
 _TOKEN = re.compile(
     r'%(?:'
@@ -88,70 +87,89 @@ class Template(object):
                 out.append(part)
         return ''.join(out)
 
+    def _known_text(self, part, known):
+        """The text a known field gives, or None when it is not known."""
+        if part.key == 'count' or part.key not in known:
+            return None
+        return part.format(known[part.key])
+
     def pattern(self, known):
         """Return a compiled regex matching the names this template gives.
 
         :param known: values of the keys that are fixed for the names we
             look for (typically ``name`` and, in the project scope,
             ``project-name`` and ``project_id``). Other keys match any text.
-            ``count`` is captured in the group named ``count``.
+            Each ``count`` field is captured in a group ``count<N>``.
+        :returns: the regex, or None when the template has no ``count`` or
+            writes it in a way that cannot be read back (hexadecimal,
+            floating point).
 
         Matching is case-insensitive because counters compare requested
         names case folded.
         """
         regex = []
-        seen_count = False
+        counts = 0
         for part in self.parts:
             if not isinstance(part, Field):
                 regex.append(re.escape(part))
-                continue
-            pad = r'\s*' if part.width else ''
-            if part.key == 'count':
-                if seen_count:
-                    regex.append(pad + r'[+ ]?(?P=count)' + pad)
-                else:
-                    regex.append(pad + r'[+ ]?(?P<count>\d+)' + pad)
-                    seen_count = True
-            elif part.key in known:
-                value = str(known[part.key])
-                if part.precision is not None:
-                    value = value[:part.precision]
-                regex.append(pad + re.escape(value) + pad)
+            elif part.key == 'count':
+                if part.conversion not in _DECIMAL:
+                    return None
+                # Broad on purpose: count_from() keeps a match only if
+                # formatting its number gives back exactly this text.
+                regex.append(r'(?P<count%d> *[+ ]?\d+ *)' % counts)
+                counts += 1
             else:
-                regex.append('.*?')
+                text = self._known_text(part, known)
+                regex.append('.*?' if text is None else re.escape(text))
+        if not counts:
+            return None
         return re.compile(''.join(regex), re.IGNORECASE | re.DOTALL)
 
     def like_pattern(self, known):
         """Return a SQL ``LIKE`` pattern that every matching name fits.
 
         Used to narrow the rows read from the database before the exact
-        :meth:`pattern` match in Python. Uses ``\\`` as the escape
+        :meth:`count_from` check in Python. Uses ``\\`` as the escape
         character.
         """
         out = []
         for part in self.parts:
-            if isinstance(part, Field):
-                if part.key in known and part.key != 'count' \
-                        and not part.width:
-                    value = str(known[part.key])
-                    if part.precision is not None:
-                        value = value[:part.precision]
-                    out.append(_like_escape(value))
-                elif not out or out[-1] != '%':
-                    out.append('%')
-            else:
-                out.append(_like_escape(part))
+            text = part if not isinstance(part, Field) else \
+                self._known_text(part, known)
+            if text is not None:
+                out.append(like_escape(text))
+            elif not out or out[-1] != '%':
+                out.append('%')
         return ''.join(out)
 
-    def count_from(self, name, known):
-        """Return the count of an existing ``name``, or None."""
-        match = self.pattern(known).fullmatch(name)
-        if match is None or 'count' not in match.groupdict():
+    def count_from(self, name, known, pattern=None):
+        """Return the count of an existing ``name``, or None.
+
+        Only a name this template could have produced gives a count: the
+        number read back must format to exactly the text found, so
+        ``web 7`` is no count of ``%(name)s%(count)d`` and ``web007`` none
+        of ``%(name)s%(count)d`` (but one of ``%(name)s%(count)03d``).
+
+        :param pattern: ``self.pattern(known)``, when the caller has it.
+        """
+        pattern = pattern or self.pattern(known)
+        match = pattern.fullmatch(name) if pattern else None
+        if match is None:
             return None
-        return int(match.group('count'))
+        fields = [p for p in self.parts
+                  if isinstance(p, Field) and p.key == 'count']
+        texts = [match.group('count%d' % i) for i in range(len(fields))]
+        count = int(texts[0].strip().lstrip('+'))
+        if count < 1:
+            return None
+        for field, text in zip(fields, texts):
+            if field.format(count) != text:
+                return None
+        return count
 
 
-def _like_escape(text):
+def like_escape(text):
     return (text.replace('\\', '\\\\').replace('%', '\\%')
             .replace('_', '\\_'))
 
@@ -183,13 +201,10 @@ def _parse(text):
             raise ValueError(
                 'unknown key %r in display name template %r; allowed keys: '
                 '%s' % (key, text, ', '.join(KEYS)))
-        if conversion not in _CONVERSIONS[key]:
+        if conversion not in _CONVERSIONS:
             raise ValueError(
-                'unsupported conversion %r for key %r in display name '
-                'template %r; use %s' % (
-                    '%' + conversion, key, text,
-                    ' or '.join('%%(%s)%s' % (key, c)
-                                for c in _CONVERSIONS[key])))
+                'unsupported conversion %r %s in display name template %r'
+                % ('%' + conversion, where, text))
         if '*' in (match.group('width') or '') + \
                 (match.group('precision') or ''):
             raise ValueError(

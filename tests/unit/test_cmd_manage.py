@@ -49,6 +49,7 @@ class ManageCommandTest(testtools.TestCase):
         self.assertIn('nova-ext tables are at revision', out)
         revision = out.strip().rsplit(' ', 1)[1]
         self.assertIn('nova_ext_name_counters', self._tables())
+        self.assertIn('nova_ext_issued_names', self._tables())
         # Its own alembic history, apart from Nova's.
         self.assertIn('nova_ext_alembic_version', self._tables())
 
@@ -57,6 +58,16 @@ class ManageCommandTest(testtools.TestCase):
                           % revision), (code, out.strip()), err)
         code, out, err = self.manage('db', 'version')
         self.assertEqual((0, revision), (code, out.strip()), err)
+
+    def test_upgrade_from_the_counters_only_revision(self):
+        code, out, err = self.manage('db', 'sync', '--version',
+                                     '8f1c2a4b6d01')
+        self.assertEqual(0, code, err)
+        self.assertIn('nova_ext_name_counters', self._tables())
+        self.assertNotIn('nova_ext_issued_names', self._tables())
+        code, out, err = self.manage('db', 'sync')
+        self.assertEqual(0, code, err)
+        self.assertIn('nova_ext_issued_names', self._tables())
 
     def test_missing_connection_is_a_clear_error(self):
         code, out, err = self.manage('db', 'sync',

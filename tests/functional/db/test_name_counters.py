@@ -20,6 +20,7 @@ import testtools
 
 from nova import context as nova_context
 from nova.db.main import models as main_models
+from nova import thread_pool_factory
 
 from nova_ext.db import migration
 from nova_ext.naming import counter
@@ -49,7 +50,7 @@ class _CounterTests(object):
 
     def _drop(self):
         with self.engine.begin() as conn:
-            for table in ('nova_ext_name_counters',
+            for table in ('nova_ext_name_counters', 'nova_ext_issued_names',
                           migration.VERSION_TABLE, 'instances'):
                 conn.execute(sa.text('DROP TABLE IF EXISTS %s' % table))
 
@@ -61,7 +62,7 @@ class _CounterTests(object):
     def test_sync_is_idempotent(self):
         migration.db_sync(self.engine)
         self.assertEqual(migration.head(), migration.db_version(self.engine))
-        self.assertTrue(migration.counter_table_exists(self.engine))
+        self.assertEqual([], migration.missing_naming_tables(self.engine))
         columns = {c['name'] for c in
                    sa.inspect(self.engine).get_columns(
                        'nova_ext_name_counters')}
@@ -140,62 +141,120 @@ class _CounterTests(object):
             self.assertEqual(len(got), len(set(got)))
             self.assertEqual(list(range(6, 6 + len(got))), sorted(got))
 
+    # -- issued names -------------------------------------------------------
+
+    def test_issue_refuses_names_and_hostnames_issued_before(self):
+        with self.engine.begin() as conn:
+            self.assertTrue(counter.issue(conn, 's', 'Web1', 'web1'))
+            # Display names compare case folded, hostnames exactly.
+            self.assertFalse(counter.issue(conn, 's', 'WEB1', 'other'))
+            self.assertFalse(counter.issue(conn, 's', 'web 1', 'web1'))
+            # No hostname (the user chose it): only the display name.
+            self.assertTrue(counter.issue(conn, 's', 'a', None))
+            self.assertTrue(counter.issue(conn, 's', 'b', None))
+            # Another scope is another namespace.
+            self.assertTrue(counter.issue(conn, 't', 'Web1', 'web1'))
+            # The transaction goes on after a refusal.
+            self.assertEqual(1, counter.reserve(
+                conn, counter.counter_key('s', 'x'), 's', 'x', 1))
+        with self.engine.connect() as conn:
+            self.assertEqual(4, conn.execute(sa.text(
+                'SELECT COUNT(*) FROM nova_ext_issued_names')).scalar())
+
     # -- the namer's lookups on a cell database ------------------------------
 
     def _add_instances(self, *rows):
         with self.engine.begin() as conn:
-            for name, project, deleted in rows:
+            for row in rows:
+                name, project, deleted = row[:3]
+                hostname = row[3] if len(row) > 3 else None
                 conn.execute(INSTANCES.insert().values(
                     uuid=uuidutils.generate_uuid(),
-                    display_name=name, project_id=project,
-                    deleted=deleted))
+                    display_name=name, hostname=hostname,
+                    project_id=project, deleted=deleted))
 
     def _namer(self):
         """An InstanceNamer whose cell and API database are this one."""
+        url = self.engine.url.render_as_string(hide_password=False)
         cell_cm = enginefacade.transaction_context()
-        cell_cm.configure(connection=str(
-            self.engine.url.render_as_string(hide_password=False)))
+        cell_cm.configure(connection=url)
         api_cm = enginefacade.transaction_context()
-        api_cm.configure(connection=str(
-            self.engine.url.render_as_string(hide_password=False)))
+        api_cm.configure(connection=url)
         self.addCleanup(lambda: cell_cm.writer.get_engine().dispose())
         self.addCleanup(lambda: api_cm.writer.get_engine().dispose())
 
-        def gather(ctxt, fn, *args):
+        def scatter(ctxt, fn, *args):
             cctxt = ctxt.elevated()
             cctxt.db_connection = cell_cm
-            return fn(cctxt, *args)
+            return {'cell1': fn(cctxt, *args)}
 
-        self.useFixture(fixtures.MockPatchObject(hook, '_gather', gather))
+        self.useFixture(fixtures.MockPatch(
+            'nova.context.scatter_gather_all_cells', scatter))
         self.useFixture(fixtures.MockPatchObject(
-            hook, '_api_context_manager', lambda: api_cm))
+            counter, '_api_context_manager', lambda: api_cm))
+        # The namer reads the cells on Nova's default executor; Nova's own
+        # test cases, run later in this process, expect none left.
+        self.addCleanup(thread_pool_factory.reset_all_executors)
         return hook.InstanceNamer()
 
     def _reserve(self, namer, tmpl, name, n, scope='project', project='p1'):
         ctxt = nova_context.RequestContext('u', project, is_admin=False)
         values = {'name': name, 'project-name': 'Acme',
                   'project_id': project}
-        return namer._reserve_counts(
-            ctxt, template.Template(tmpl), scope, values, n)
+        return namer._reserve_names(
+            ctxt, template.Template(tmpl), scope, values, n, False)
 
     def test_seeding_and_skipping_existing_names(self):
         self._add_instances(
             ('test1', 'p1', 0), ('TEST7', 'p1', 0),
-            ('test12', 'p1', 5),          # deleted: its number not reused
+            ('test12', 'p1', 5),          # deleted: not read
             ('test99', 'p2', 0),          # other project
             ('test_5', 'p1', 0),          # LIKE wildcard, not a count
             ('testing3', 'p1', 0), ('test9', 'p1', 0))
         namer = self._namer()
         tmpl = '%(name)s%(count)d'
-        # Seeded after the highest count of the project: 12, then 13 free.
-        self.assertEqual([13], self._reserve(namer, tmpl, 'Test', 1))
-        # A server renamed by hand to the next names is skipped.
-        self._add_instances(('test14', 'p1', 0), ('Test15', 'p1', 0))
-        self.assertEqual([16, 17, 18],
+        # Seeded after the highest count of the project's live servers.
+        self.assertEqual([10], self._reserve(namer, tmpl, 'Test', 1))
+        # Servers renamed by hand to the next names are skipped, by
+        # display name or by hostname.
+        self._add_instances(('test11', 'p1', 0),
+                            ('renamed', 'p1', 0, 'test12'))
+        self.assertEqual([13, 14, 15],
                          self._reserve(namer, tmpl, 'test', 3))
         # The global scope seeds from every project.
         self.assertEqual([100], self._reserve(namer, tmpl, 'test', 1,
                                               scope='global'))
+
+    def test_seeding_reads_only_names_the_template_makes(self):
+        # One project per template: a counter is seeded once, when made.
+        for project in ('p1', 'p2', 'p3'):
+            self._add_instances(
+                ('db2', project, 0), ('db3', project, 0),
+                ('db20240101', project, 0),   # a date, not the next count
+                ('db 7', project, 0),         # no space in the template
+                ('db009', project, 0))        # %(count)d has no zeros
+        namer = self._namer()
+        self.assertEqual([4], self._reserve(namer, '%(name)s%(count)d',
+                                            'db', 1))
+        # With a space in the template, "db 7" is a count.
+        self.assertEqual([8], self._reserve(namer, '%(name)s %(count)d',
+                                            'db', 1, project='p2'))
+        # Zero padded: db009 is count 9 of %(count)03d.
+        self.assertEqual([10], self._reserve(
+            namer, '%(name)s%(count)03d', 'db', 1, project='p3'))
+
+    def test_first_use_sees_hostnames_and_long_names(self):
+        # A requested name's first use reads its family once: hostnames
+        # too ("Web Server" gives hostname web-server1, taken here).
+        self._add_instances(('renamed', 'p1', 0, 'web-server1'),
+                            ('x' * 70 + '1', 'p1', 0, 'z'),
+                            ('other', 'p1', 0, 'x' * 62 + '2'))
+        namer = self._namer()
+        tmpl = '%(name)s%(count)d'
+        self.assertEqual([2], self._reserve(namer, tmpl, 'Web Server', 1))
+        # Hostnames cut to 63 characters: x...x1 is free (only a display
+        # name, of another family, carries it), x...x2 is not.
+        self.assertEqual([1, 3], self._reserve(namer, tmpl, 'x' * 71, 2))
 
     def test_template_with_project_name(self):
         self._add_instances(('Acme-db-4', 'p1', 0), ('Other-db-9', 'p1', 0))
@@ -203,13 +262,62 @@ class _CounterTests(object):
         self.assertEqual([5, 6], self._reserve(
             namer, '%(project-name)s-%(name)s-%(count)d', 'db', 2))
 
-    def test_bounded_skipping(self):
-        # Without a count every name is the same and always taken: the
-        # namer gives up after MAX_SKIP_ROUNDS instead of looping.
-        self._add_instances(('fixed', 'p1', 0))
+    def test_rounds_are_bounded(self):
+        # Servers carry the next names of every round: the create fails
+        # (HTTP 503) rather than loop or repeat a name.
+        self.useFixture(fixtures.MockPatchObject(hook, 'MAX_ROUNDS', 2))
+        self._add_instances(('a', 'p1', 0, 'x1'), ('b', 'p1', 0, 'x2'))
         namer = self._namer()
-        counts = self._reserve(namer, 'fixed', 'x', 2)
-        self.assertEqual(2, len(counts))
+        ex = self.assertRaises(hook.NameReservationFailed, self._reserve,
+                               namer, '%(name)s%(count)d', 'x', 1)
+        self.assertEqual(503, ex.code)
+        self.assertIn("display name counter", str(ex))
+
+    def test_concurrent_mixed_names_never_repeat(self):
+        # 16 creators, requested names whose templated names and
+        # hostnames overlap: web11 is web at 11 and web1 at 1;
+        # "Web Server1" and "web-server1" share a hostname.
+        self._namer()
+        tmpl = template.Template('%(name)s%(count)d')
+        requested = ['web', 'web1', 'Web', 'WEB1', 'Web Server',
+                     'web-server', 'web_server', 'web1 ']
+        issued = []
+        errors = []
+
+        def worker(seed):
+            rnd = random.Random(seed)
+            ctxt = nova_context.RequestContext('u', 'p1', is_admin=False)
+            try:
+                for _ in range(6):
+                    name = rnd.choice(requested)
+                    values = {'name': name, 'project-name': 'Acme',
+                              'project_id': 'p1'}
+                    issued.extend(hook._issue(
+                        ctxt, tmpl, values,
+                        counter.counter_key('project:p1', name),
+                        'project:p1', rnd.randint(1, 3), None, False))
+            except Exception as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=worker, args=(i,))
+                   for i in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual([], errors)
+        displays = [d.casefold() for c, d, h in issued]
+        hostnames = [h for c, d, h in issued]
+        self.assertEqual(len(displays), len(set(displays)))
+        self.assertEqual(len(hostnames), len(set(hostnames)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                'SELECT display_name, hostname FROM nova_ext_issued_names'
+            )).fetchall()
+        self.assertEqual(len(issued), len(rows))
+        self.assertEqual(len(rows), len({r[0].casefold() for r in rows}))
+        self.assertEqual(len(rows), len({r[1] for r in rows}))
+        self.assertIn('web11', displays)
 
 
 class TestSQLite(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
@@ -240,6 +348,20 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
     def test_server_is_mariadb_with_returning(self):
         self.assertTrue(self.engine.dialect.is_mariadb)
         self.assertTrue(counter._supports_returning(self.engine.dialect))
+
+    def test_mariadb_url(self):
+        # mariadb+pymysql:// names its dialect 'mariadb', not 'mysql'.
+        url = self.engine.url.set(drivername='mariadb+pymysql')
+        engine = sa.create_engine(url)
+        self.addCleanup(engine.dispose)
+        self.assertEqual('mariadb', engine.dialect.name)
+        key = counter.counter_key('s', 'm')
+        with engine.begin() as conn:
+            self.assertEqual(3, counter.reserve(conn, key, 's', 'm', 2,
+                                                seed=2))
+            self.assertEqual(5, counter.reserve(conn, key, 's', 'm', 1))
+            self.assertTrue(counter.issue(conn, 's', 'm1', 'm1'))
+            self.assertFalse(counter.issue(conn, 's', 'M1', 'x'))
 
 
 class TestPostgreSQL(_CounterTests, test_fixtures.OpportunisticDBTestMixin,

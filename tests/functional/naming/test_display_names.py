@@ -18,6 +18,7 @@ from nova.db.api import api as api_db_api
 from nova import objects
 from nova import test
 from nova.tests import fixtures as nova_fixtures
+from nova.tests.functional.api import client
 from nova.tests.functional import integrated_helpers
 
 from nova_ext.conf import naming as naming_conf
@@ -34,20 +35,26 @@ class NamingTestBase(integrated_helpers._IntegratedTestBase):
 
     REQUIRES_LOCKING = False
     microversion = 'latest'
-    #: Naming options set before the services start.
+    #: Naming options set before the services start (as overrides).
     NAMING = {}
+    #: Naming options as a configuration file gives them, instead of
+    #: NAMING and the defaults here.
+    CONFIG_FILE = None
     #: Whether to create the counter table (nova-ext-manage db sync).
     CREATE_TABLE = True
 
     def _setup_services(self):
         naming_conf.register_opts(CONF)
-        options = {
-            'multi_instance_display_name_template_enabled': True,
-            'multi_instance_display_name_template': '%(name)s%(count)d',
-            'force_multi_instance_display_name': True,
-        }
-        options.update(self.NAMING)
-        self.flags(**options)
+        if self.CONFIG_FILE is None:
+            options = {
+                'multi_instance_display_name_template': '%(name)s%(count)d',
+                'force_multi_instance_display_name': True,
+            }
+            options.update(self.NAMING)
+            self.flags(**options)
+        else:
+            self.useFixture(config_fixture.Config(CONF)).load_raw_values(
+                **self.CONFIG_FILE)
         self.flags(instances=-1, cores=-1, ram=-1, group='quota')
         if self.CREATE_TABLE:
             self.useFixture(naming_fixtures.CounterTable())
@@ -68,14 +75,8 @@ class NamingTestBase(integrated_helpers._IntegratedTestBase):
             is_admin=user_id == 'admin',
             roles=env['HTTP_X_ROLES'].split(','), **kwargs)
 
-    def _boot(self, name, count=1, api=None, headers=None, **extra):
-        """Create ``count`` servers named ``name``; return them by name.
-
-        Names are final when the API answers the POST; the builds are
-        waited for only so that none is left running when the test ends.
-        They may end in ERROR for lack of fake compute capacity (in cell0,
-        which the name lookups also cover).
-        """
+    def _post(self, name, count=1, api=None, headers=None, **extra):
+        """POST a create of ``count`` servers; return the response body."""
         api = api or self.api
         image, flavor = self._image_and_flavor()
         body = self._build_server(name=name, image_uuid=image,
@@ -85,8 +86,19 @@ class NamingTestBase(integrated_helpers._IntegratedTestBase):
             body['min_count'] = count
             body['max_count'] = count
             body['return_reservation_id'] = True
-        resp = api.api_post('/servers', {'server': body},
+        return api.api_post('/servers', {'server': body},
                             headers=headers or {}).body
+
+    def _boot(self, name, count=1, api=None, headers=None, **extra):
+        """Create ``count`` servers named ``name``; return them by name.
+
+        Names are final when the API answers the POST; the builds are
+        waited for only so that none is left running when the test ends.
+        They may end in ERROR for lack of fake compute capacity (in cell0,
+        which the name lookups also cover).
+        """
+        api = api or self.api
+        resp = self._post(name, count, api, headers, **extra)
         if count == 1:
             servers = [resp['server']]
         else:
@@ -169,7 +181,11 @@ class TestProjectScope(NamingTestBase):
         self.flags(multi_instance_display_name_template_enabled=False)
         for i in (1, 2, 7):
             self._boot('db%d' % i)
-        self._boot('DB9-not-a-count')
+        deleted = self._boot('db30')[0]
+        for name in ('DB9-not-a-count', 'db 12', 'db20240101', 'db011'):
+            self._boot(name)
+        self._delete_server(deleted)
+        self._wait_until_deleted(deleted)
         self.flags(multi_instance_display_name_template_enabled=True)
         self.assertEqual(['db8'], self._names(self._boot('db')))
         self.assertEqual(['db10', 'db9'],
@@ -227,6 +243,138 @@ class TestProjectScope(NamingTestBase):
         servers = self._boot('api')
         self.assertEqual(['%s-api-2' % self.api.project_id],
                          self._names(servers))
+
+
+class TestNameCollisions(NamingTestBase):
+    """Different requested names that render the same name or hostname.
+
+    Builds are not run (the conductor is stopped): servers stay
+    BuildRequests, unknown to any cell, so only the API database can keep
+    their names apart.
+    """
+
+    CAST_AS_CALL = False
+    NAMING = {'osapi_compute_unique_server_name_scope': 'project'}
+
+    def setUp(self):
+        super().setUp()
+        self.conductor.stop()
+
+    def _create(self, name, count=1):
+        """Create servers and return their (display name, hostname)."""
+        resp = self._post(name, count)
+        if count == 1:
+            servers = [self.api.get_server(resp['server']['id'])]
+        else:
+            servers = self.api.get_servers(
+                detail=True,
+                search_opts={'reservation_id': resp['reservation_id']})
+        return sorted((s['name'], s['OS-EXT-SRV-ATTR:hostname'])
+                      for s in servers)
+
+    def test_web_and_web1_while_build_requests(self):
+        self.assertEqual(['web%d' % i for i in range(1, 11)],
+                         sorted([n for n, h in self._create('web', 10)],
+                                key=lambda n: int(n[3:])))
+        # web1 at count 1 is web11, which web takes next: skipped.
+        self.assertEqual([('web11', 'web11')], self._create('web1'))
+        self.assertEqual([('web12', 'web12')], self._create('web'))
+        # Numbers stay monotonic per requested name: web1's next, web12,
+        # is web's; web's next, web13, web1's.
+        self.assertEqual([('web13', 'web13')], self._create('web1'))
+        self.assertEqual([('web14', 'web14')], self._create('web'))
+
+    def test_names_with_the_same_hostname(self):
+        self.assertEqual([('Web Server1', 'web-server1')],
+                         self._create('Web Server'))
+        # Same hostname, web-server1: skipped, no InstanceExists.
+        self.assertEqual([('web-server2', 'web-server2')],
+                         self._create('web-server'))
+        self.assertEqual([('web_server3', 'web-server3')],
+                         self._create('web_server'))
+        # Names differing past the 63 characters of a hostname.
+        long_a, long_b = 'x' * 70 + 'a', 'x' * 70 + 'b'
+        self.assertEqual([(long_a + '1', 'x' * 62 + '1')],
+                         self._create(long_a))
+        self.assertEqual([(long_b + '2', 'x' * 62 + '2')],
+                         self._create(long_b))
+
+    def test_concurrent_mixed_names(self):
+        requested = ['web', 'web1', 'Web', 'WEB1', 'Web Server',
+                     'web-server', 'Web1', 'web_server']
+        created = []
+        errors = []
+        self._image_and_flavor()
+
+        def create(i):
+            try:
+                created.extend(self._create(requested[i % len(requested)],
+                                            1 + i % 3))
+            except Exception as e:  # report, not hang
+                errors.append(e)
+
+        threads = [threading.Thread(target=create, args=(i,))
+                   for i in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual([], errors)
+        self.assertEqual(sum(1 + i % 3 for i in range(16)), len(created))
+        names = [n.casefold() for n, h in created]
+        hostnames = [h for n, h in created]
+        self.assertEqual(len(names), len(set(names)))
+        self.assertEqual(len(hostnames), len(set(hostnames)))
+
+
+class TestReservationFailure(NamingTestBase):
+    """A broken counter fails the create with 503; nothing is left."""
+
+    def test_broken_table_fails_the_create(self):
+        self.assertEqual(['ok1'], self._names(self._boot('ok')))
+        with api_db_api.get_engine().begin() as conn:
+            conn.execute(sa.text('DROP TABLE nova_ext_issued_names'))
+        ex = self.assertRaises(client.OpenStackApiException, self._post,
+                               'broken', 2)
+        self.assertEqual(503, ex.response.status_code)
+        self.assertIn("nova-ext's display name counter",
+                      ex.response.text)
+        ctxt = nova_context.get_admin_context()
+        self.assertEqual(['ok1'], [s['name'] for s in
+                                   self.admin_api.get_servers(
+                                       search_opts={'all_tenants': 1})])
+        self.assertEqual(0, len(objects.BuildRequestList.get_all(ctxt)))
+        self.assertEqual(1, len(
+            objects.InstanceMappingList.get_by_project_id(
+                ctxt, self.api.project_id)))
+
+
+class TestConfigFileOnly(NamingTestBase):
+    """Options as an operator writes them in nova.conf turn naming on."""
+
+    CONFIG_FILE = {
+        'multi_instance_display_name_template': '%(name)s-%(count)03d',
+    }
+
+    def test_template_in_the_file_turns_naming_on(self):
+        self.assertIsNone(CONF.multi_instance_display_name_template_enabled)
+        self.assertEqual(['web'], self._names(self._boot('web')))
+        self.assertEqual(['web-001', 'web-002'],
+                         self._names(self._boot('web', count=2)))
+        # The project scope continues the count across requests.
+        self.assertEqual(['web-003', 'web-004'],
+                         self._names(self._boot('web', count=2)))
+
+
+class TestConfigFileForce(NamingTestBase):
+    CONFIG_FILE = {
+        'multi_instance_display_name_template': '%(name)s-%(count)s',
+        'force_multi_instance_display_name': 'true',
+    }
+
+    def test_force_and_queens_template(self):
+        self.assertEqual(['web-1'], self._names(self._boot('web')))
+        self.assertEqual(['web-2'], self._names(self._boot('web')))
 
 
 class TestConcurrentCreates(NamingTestBase):
@@ -318,6 +466,12 @@ class TestDisabled(NamingTestBase):
     NAMING = {'multi_instance_display_name_template_enabled': False}
 
     def test_upstream_names(self):
+        # The template is set, but the switch forces naming off: nova-api
+        # said so at start.
+        self.assertIn('Display name templating is off although '
+                      'multi_instance_display_name_template and '
+                      'force_multi_instance_display_name are set',
+                      self.stdlog.logger.output)
         self.assertEqual(['web'], self._names(self._boot('web')))
         multi = self._boot('web', count=2)
         self.assertEqual(['web-1', 'web-2'], self._names(multi))
@@ -331,7 +485,7 @@ class TestServiceStart(test.TestCase):
     def setUp(self):
         super().setUp()
         naming_conf.register_opts(CONF)
-        self.flags(multi_instance_display_name_template_enabled=True)
+        self.flags(force_multi_instance_display_name=True)
 
     def _start_api(self):
         return self.useFixture(nova_fixtures.OSAPIFixture())

@@ -14,7 +14,10 @@ class TestValidate(testtools.TestCase):
         for text in ('%(name)s-%(count)d', '%(name)s%(count)03d',
                      '%(project-name)s.%(name)s.%(count)i',
                      '%(uuid)s', '%(name).10s-%(count)u', '100%% %(name)s',
-                     '%(project_id)s-%(name)s'):
+                     '%(project_id)s-%(name)s',
+                     # Accepted by Nova before Rocky.
+                     '%(name)s-%(count)s', '%(name)s-%(count)x',
+                     '%(name)r-%(count)5d'):
             template.validate(text)
 
     def _assert_invalid(self, text, *fragments):
@@ -33,10 +36,9 @@ class TestValidate(testtools.TestCase):
         self._assert_invalid('%(name)s-%', 'incomplete')
         self._assert_invalid('%(name', 'incomplete')
 
-    def test_wrong_conversion(self):
-        self._assert_invalid('%(name)d', "'%d'", "'name'", '%(name)s')
-        self._assert_invalid('%(count)x', "'count'")
-        self._assert_invalid('%(count)f', "'count'")
+    def test_does_not_format(self):
+        self._assert_invalid('%(name)d', 'does not format')
+        self._assert_invalid('%(name)s-%(count)y', "'%y'")
 
     def test_star_width(self):
         self._assert_invalid('%(name)*s', "'*'")
@@ -66,7 +68,8 @@ class TestOption(testtools.TestCase):
         conf([])
         self.assertEqual('%(name)s-%(count)d',
                          conf.multi_instance_display_name_template)
-        self.assertFalse(conf.multi_instance_display_name_template_enabled)
+        self.assertIsNone(conf.multi_instance_display_name_template_enabled)
+        self.assertFalse(naming_conf.enabled(conf))
 
 
 class TestFormat(testtools.TestCase):
@@ -108,6 +111,36 @@ class TestReverse(testtools.TestCase):
         self.assertIsNone(tmpl.count_from('webby-3', known))
         self.assertIsNone(tmpl.count_from('web-3-copy', known))
 
+    def test_only_names_the_template_makes(self):
+        tmpl = template.Template('%(name)s%(count)d')
+        known = {'name': 'db'}
+        self.assertEqual(7, tmpl.count_from('db7', known))
+        for name in ('db 7', 'db007', 'db+7', 'db0', 'db7 '):
+            self.assertIsNone(tmpl.count_from(name, known), name)
+        spaced = template.Template('%(name)s %(count)d')
+        self.assertEqual(7, spaced.count_from('db 7', known))
+        padded = template.Template('%(name)s%(count)03d')
+        self.assertEqual(7, padded.count_from('db007', known))
+        self.assertEqual(1234, padded.count_from('db1234', known))
+        self.assertIsNone(padded.count_from('db07', known))
+        width = template.Template('%(name)s-%(count)3d')
+        self.assertEqual(7, width.count_from('db-  7', known))
+        self.assertIsNone(width.count_from('db-7', known))
+        queens = template.Template('%(name)s-%(count)s')
+        self.assertEqual(12, queens.count_from('db-12', known))
+
+    def test_unreadable_counts(self):
+        for text in ('%(name)s-%(count)x', '%(name)s-%(count).1f',
+                     '%(name)s-%(uuid)s'):
+            self.assertIsNone(template.Template(text).pattern({'name': 'a'}))
+            self.assertIsNone(template.Template(text).count_from(
+                'a-1', {'name': 'a'}))
+
+    def test_two_counts_must_agree(self):
+        tmpl = template.Template('%(name)s-%(count)d-%(count)03d')
+        self.assertEqual(4, tmpl.count_from('a-4-004', {'name': 'a'}))
+        self.assertIsNone(tmpl.count_from('a-4-005', {'name': 'a'}))
+
     def test_padded_and_literal_regex_characters(self):
         tmpl = template.Template('[%(name)s].%(count)04d')
         known = {'name': 'a+b'}
@@ -124,6 +157,11 @@ class TestReverse(testtools.TestCase):
         tmpl = template.Template('%(name)s%(count)d')
         self.assertEqual(2, tmpl.count_from('Ünïcödé2', {'name': 'ünïcödé'}))
         self.assertEqual(9, tmpl.count_from('テスト9', {'name': 'テスト'}))
+
+    def test_known_values_cut_to_precision(self):
+        tmpl = template.Template('%(name).3s-%(count)d')
+        self.assertEqual(4, tmpl.count_from('ser-4', {'name': 'server'}))
+        self.assertEqual('ser-%', tmpl.like_pattern({'name': 'server'}))
 
     def test_like_pattern(self):
         tmpl = template.Template('%(project-name)s_%(name)s-%(count)d%%')

@@ -1,0 +1,35 @@
+"""Add nova_ext_issued_names
+
+Revision ID: 3c5e7a9b1d02
+Revises: 8f1c2a4b6d01
+Create Date: 2026-12-02
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = '3c5e7a9b1d02'
+down_revision = '8f1c2a4b6d01'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'nova_ext_issued_names',
+        sa.Column('created_at', sa.DateTime),
+        sa.Column('updated_at', sa.DateTime),
+        sa.Column('id', sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
+                  primary_key=True, autoincrement=True),
+        sa.Column('name_key', sa.String(64), nullable=False),
+        sa.Column('host_key', sa.String(64), nullable=True),
+        sa.Column('scope', sa.String(255), nullable=False),
+        sa.Column('display_name', sa.String(255), nullable=False),
+        sa.Column('hostname', sa.String(255), nullable=True),
+        sa.UniqueConstraint('name_key',
+                            name='uniq_nova_ext_issued_names0name_key'),
+        sa.UniqueConstraint('host_key',
+                            name='uniq_nova_ext_issued_names0host_key'),
+        mysql_engine='InnoDB',
+        mysql_charset='utf8mb4',
+    )

@@ -1,0 +1,79 @@
+"""Find the display names and hostnames existing servers carry, in all cells.
+
+Names nova-ext issued are unique by the API database's keys
+(:mod:`nova_ext.naming.counter`); servers named before nova-ext, or renamed
+by hand since, are only known to their cell. A reservation asks the cells
+here, while the API database reserves counts, for every name of the
+requested name's family (those the template gives it, and their
+hostnames), which both seed its count and tell which of the names issued
+are taken; names the family cannot cover (shortened to fit) are then
+looked up exactly.
+
+Only rows of servers that are not deleted are read. Nova's ``instances``
+table has no index on ``display_name`` nor ``hostname``; in the ``project``
+scope the query is bound to the project through Nova's
+``instances_project_id_deleted_idx`` index, so it reads the project's
+servers, never the whole cell. In the ``global`` scope there is no index to
+use and each cell scans its table; the README gives the measured cost.
+"""
+
+from oslo_log import log as logging
+import sqlalchemy as sa
+
+LOG = logging.getLogger(__name__)
+
+
+def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like):
+    from nova.db.main import api as main_db_api
+    from nova.db.main import models
+    instance = models.Instance
+    lower = sa.func.lower(instance.display_name)
+    wanted = []
+    if lowered:
+        wanted.append(lower.in_(lowered))
+    if hostnames:
+        wanted.append(instance.hostname.in_(hostnames))
+    if like:
+        wanted.append(lower.like(like.lower(), escape='\\'))
+    if host_like:
+        wanted.append(instance.hostname.like(host_like, escape='\\'))
+    query = sa.select(instance.display_name, instance.hostname).where(
+        instance.deleted == 0, sa.or_(*wanted))
+    if project_id is not None:
+        query = query.where(instance.project_id == project_id)
+    cm = main_db_api.get_context_manager(cctxt)
+    with cm.reader.connection.using(cctxt) as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
+def find(context, project_id, display_names=(), hostnames=(), like=None,
+         host_like=None):
+    """Return ``(display_name, hostname)`` of servers carrying any name asked.
+
+    :param project_id: the project whose servers count, None for all.
+    :param display_names: display names, compared case-insensitively.
+    :param hostnames: hostnames, compared as stored (Nova stores them in
+        lower case).
+    :param like: a SQL ``LIKE`` pattern (escape ``\\``) display names may
+        match, compared case-insensitively.
+    :param host_like: a SQL ``LIKE`` pattern hostnames may match.
+
+    A cell that fails or does not answer in time is logged and left out:
+    its servers cannot be seen, while the names nova-ext issued stay unique
+    by the API database alone.
+    """
+    from nova import context as nova_context
+    lowered = sorted({n.lower() for n in display_names})
+    hostnames = sorted(set(hostnames))
+    if not (lowered or hostnames or like or host_like):
+        return []
+    results = nova_context.scatter_gather_all_cells(
+        context, _in_cell, project_id, lowered, hostnames, like, host_like)
+    found = []
+    for cell_uuid, result in results.items():
+        if nova_context.is_cell_failure_sentinel(result):
+            LOG.warning('Cell %s did not answer a display name lookup; '
+                        'its servers are not considered', cell_uuid)
+            continue
+        found.extend(result)
+    return found

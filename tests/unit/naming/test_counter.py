@@ -1,0 +1,63 @@
+"""Counter statements per SQL dialect, without a database server.
+
+The real databases are exercised in tests/functional/db; these check the
+statement each dialect gets, including dialects no server here speaks.
+"""
+
+from unittest import mock
+
+import sqlalchemy as sa
+import testtools
+
+from nova_ext.naming import counter
+
+
+class _Connection(object):
+    """Records the SQL compiled for ``dialect``; answers like a server."""
+
+    def __init__(self, url, server_version=None):
+        self.dialect = sa.create_engine(url).dialect
+        self.dialect.server_version_info = server_version
+        self.sql = []
+
+    def execute(self, stmt):
+        self.sql.append(str(stmt.compile(dialect=self.dialect)))
+        result = mock.Mock(rowcount=1, lastrowid=5)
+        result.scalar_one.return_value = 5
+        return result
+
+
+class TestDialects(testtools.TestCase):
+
+    def test_mariadb_url_gets_the_atomic_path(self):
+        # mariadb+pymysql:// names its dialect 'mariadb'.
+        conn = _Connection('mariadb+pymysql://u:p@127.0.0.1/db',
+                           (10, 11, 6))
+        self.assertEqual('mariadb', conn.dialect.name)
+        self.assertEqual(4, counter.reserve(conn, 'k', 's', 'n', 2))
+        self.assertIn('ON DUPLICATE KEY UPDATE', conn.sql[-1])
+        self.assertIn('RETURNING', conn.sql[-1])
+        self.assertTrue(counter.issue(conn, 's', 'n4', 'n4'))
+        self.assertIn('INSERT IGNORE', conn.sql[-1])
+
+    def test_mysql8_uses_last_insert_id(self):
+        conn = _Connection('mysql+pymysql://u:p@127.0.0.1/db', (8, 0, 36))
+        self.assertFalse(counter._supports_returning(conn.dialect))
+        self.assertEqual(5, counter.reserve(conn, 'k', 's', 'n', 1))
+        self.assertIn('last_insert_id(', conn.sql[-1].lower())
+        self.assertNotIn('RETURNING', conn.sql[-1])
+
+    def test_unknown_version_avoids_returning(self):
+        conn = _Connection('mariadb+pymysql://u:p@127.0.0.1/db')
+        self.assertFalse(counter._supports_returning(conn.dialect))
+
+    def test_postgresql(self):
+        conn = _Connection('postgresql://u:p@127.0.0.1/db')
+        counter.issue(conn, 's', 'n1', None)
+        self.assertIn('ON CONFLICT DO NOTHING', conn.sql[-1])
+
+    def test_keys(self):
+        self.assertEqual(counter.counter_key('s', ' Web '),
+                         counter.counter_key('s', 'WEB'))
+        self.assertNotEqual(counter.counter_key('s', 'web'),
+                            counter.counter_key('t', 'web'))

@@ -1,0 +1,42 @@
+"""The namer's per-process state: options registered once."""
+
+from unittest import mock
+
+import fixtures
+from oslo_config import cfg
+from oslo_config import fixture as config_fixture
+import testtools
+
+from nova_ext.conf import naming as naming_conf
+from nova_ext.naming import hook
+
+
+class TestPerProcess(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf = self.useFixture(config_fixture.Config(cfg.CONF))
+        naming_conf.register_opts(cfg.CONF)
+        self.register = self.useFixture(fixtures.MockPatchObject(
+            naming_conf, 'register_opts')).mock
+
+    def test_options_registered_once_not_per_create(self):
+        # oslo.config clears its option cache on every registration, which
+        # would slow every option read in nova-api on every create.
+        self.conf.config(multi_instance_display_name_template='%(name)s-'
+                         '%(count)d',
+                         multi_instance_display_name_count_scope='request')
+        namer = hook.InstanceNamer()
+        context = mock.Mock(project_id='p', project_name='P')
+        for _ in range(3):
+            name_instance = namer.reserve(
+                context, {'display_name': 'web', 'project_id': 'p'}, 2)
+            instance = mock.Mock(uuid='u', system_metadata={})
+            name_instance(instance, 1)
+            self.assertEqual('web-2', instance.display_name)
+        self.assertEqual(1, self.register.call_count)
+
+    def test_naming_off_reserves_nothing(self):
+        namer = hook.InstanceNamer()
+        self.assertIs(hook._noop, namer.reserve(
+            mock.Mock(), {'display_name': 'web', 'project_id': 'p'}, 2))

@@ -1,0 +1,61 @@
+"""When naming is on, as an operator writes the options in nova.conf."""
+
+import os
+
+import fixtures
+from oslo_config import cfg
+import testtools
+
+from nova_ext.conf import naming as naming_conf
+
+
+class TestEnabled(testtools.TestCase):
+
+    def _conf(self, text='', args=()):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'nova.conf')
+        with open(path, 'w') as f:
+            f.write('[DEFAULT]\n' + text)
+        conf = cfg.ConfigOpts()
+        naming_conf.register_opts(conf)
+        conf(['--config-file', path] + list(args))
+        return conf
+
+    def test_nothing_set_is_off(self):
+        conf = self._conf()
+        self.assertFalse(naming_conf.enabled(conf))
+        self.assertEqual([], naming_conf.options_set(conf))
+
+    def test_template_in_the_file_turns_it_on(self):
+        conf = self._conf(
+            'multi_instance_display_name_template = %(name)s-%(count)s\n')
+        self.assertTrue(naming_conf.enabled(conf))
+        # Even when the file repeats the default.
+        conf = self._conf(
+            'multi_instance_display_name_template = %(name)s-%(count)d\n')
+        self.assertTrue(naming_conf.enabled(conf))
+
+    def test_force_turns_it_on(self):
+        conf = self._conf('force_multi_instance_display_name = true\n')
+        self.assertTrue(naming_conf.enabled(conf))
+        self.assertEqual(['force_multi_instance_display_name'],
+                         naming_conf.options_set(conf))
+        conf = self._conf('force_multi_instance_display_name = false\n')
+        self.assertFalse(naming_conf.enabled(conf))
+
+    def test_switch_forces(self):
+        conf = self._conf(
+            'multi_instance_display_name_template = %(name)s%(count)d\n'
+            'multi_instance_display_name_template_enabled = false\n')
+        self.assertFalse(naming_conf.enabled(conf))
+        self.assertEqual(['multi_instance_display_name_template'],
+                         naming_conf.options_set(conf))
+        conf = self._conf(
+            'multi_instance_display_name_template_enabled = true\n')
+        self.assertTrue(naming_conf.enabled(conf))
+
+    def test_override_counts_as_set(self):
+        conf = self._conf()
+        conf.set_override('multi_instance_display_name_template',
+                          '%(name)s%(count)d')
+        self.assertTrue(naming_conf.enabled(conf))
