@@ -41,6 +41,12 @@ class GateTestCase(test.NoDBTestCase):
         self.finish = self.useFixture(self._patch('event_finish'))
         self.failure = self.useFixture(
             self._patch('event_finish_with_failure'))
+        # What the gate reads to notice a delete during its wait.
+        self.task_state = task_states.SPAWNING
+        self.get_instance = self.useFixture(fixtures.MockPatchObject(
+            objects.Instance, 'get_by_uuid',
+            side_effect=lambda ctxt, uuid, **kw: self.instance(
+                task_state=self.task_state)))
 
     @staticmethod
     def _patch(name):
