@@ -264,16 +264,17 @@ class ThirdPartyGate(object):
         if conf.mode == 'audit':
             # Audit mode never holds the guest: the whole exchange runs
             # beside the boot and only records its outcome.
-            if not _AUDIT_SLOTS.acquire(blocking=False):
+            slots = _AUDIT_SLOTS
+            if not slots.acquire(blocking=False):
                 LOG.warning('Third-party gate: %d audits already in flight, '
                             'this boot is not audited', MAX_AUDITS,
                             instance=instance)
                 return None
             try:
                 GateWaiter(conf, context, instance,
-                           operation).run_audit_in_background()
+                           operation).run_audit_in_background(slots.release)
             except Exception:
-                _AUDIT_SLOTS.release()
+                slots.release()
                 raise
             return None
         waiter = GateWaiter(conf, context, instance, operation)
@@ -530,11 +531,14 @@ class GateWaiter(object):
                 return status
             self._check_deleted()
 
-    def run_audit_in_background(self):
-        """Audit mode: the whole exchange, in a thread beside the boot."""
-        self._spawn(self._run_audit, 'audit')
+    def run_audit_in_background(self, done):
+        """Audit mode: the whole exchange, in a thread beside the boot.
 
-    def _run_audit(self):
+        :param done: called when the exchange ended (it frees the slot).
+        """
+        self._spawn(lambda: self._run_audit(done), 'audit')
+
+    def _run_audit(self, done):
         try:
             self.begin()
             self.wait()
@@ -545,7 +549,7 @@ class GateWaiter(object):
                           instance=self.instance)
         finally:
             registry.REGISTRY.unregister(self._waiter)
-            _AUDIT_SLOTS.release()
+            done()
 
     def _lookup(self):
         """Ask the status endpoint, when there is one; None on failure."""
