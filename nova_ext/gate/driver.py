@@ -457,12 +457,13 @@ class GateWaiter(object):
 
         :returns: APPROVE, CONTINUE (timeout or delivery failure let
             through by the configuration) or AUDIT.
-        :raises: a GateAborted subclass when the guest may not run.
+        :raises: a GateAborted subclass when the guest may not run;
+            GateDeleted when the server is being deleted.
         """
         try:
             self._join_request()
             decision, detail = self._decision or self._wait_for_verdict()
-        except (GateDeletedError, nova_exception.InstanceNotFound):
+        except GateDeletedError:
             LOG.info('%s', DELETED, instance=self.instance)
             self._record_finish(DELETED)
             raise exception.GateDeleted(
@@ -513,8 +514,17 @@ class GateWaiter(object):
         this host (which waits for the instance lock the build holds) to
         delete the server.
         """
-        current = objects.Instance.get_by_uuid(
-            self.context, self.instance.uuid, expected_attrs=[])
+        try:
+            current = objects.Instance.get_by_uuid(
+                self.context, self.instance.uuid, expected_attrs=[])
+        except nova_exception.InstanceNotFound:
+            raise GateDeletedError()
+        except Exception:
+            # A conductor hiccup must not fail the boot: look again later.
+            LOG.warning('Third-party gate could not check whether the server '
+                        'is being deleted', exc_info=True,
+                        instance=self.instance)
+            return
         if current.task_state == task_states.DELETING:
             raise GateDeletedError()
 

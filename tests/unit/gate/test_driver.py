@@ -431,6 +431,15 @@ class TestBoundedWaits(GateTestCase):
             nova_exception.InstanceNotFound(instance_id=UUID))
         self.assertRaises(exception.GateDeleted, self.start().wait)
 
+    def test_failed_delete_check_does_not_fail_the_boot(self):
+        self.third_party(fakes.Answer(code=202))
+        self.flags(timeout=3, max_total_wait=3, group='third_party_gate')
+        self.get_instance.mock.side_effect = Exception('conductor timeout')
+        waiter = self.start()
+        self.deliver_later('completed', lambda: waiter.tag, 1.5)
+        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertTrue(self.get_instance.mock.called)
+
     def test_delete_while_the_request_is_in_flight(self):
         self.third_party(fakes.Answer(body={'status': 'completed'},
                                       delay=5))
