@@ -1,12 +1,15 @@
 """The third-party gate of the libvirt spawn path.
 
-``ThirdPartyGate`` is loaded by the libvirt driver through the
-``nova.virt.libvirt.guest_gates`` entry point (patch 0002). For every gated
-boot, ``start()`` registers a waiter, sends the gate request from a thread of
-its own and returns a ``GateWaiter``; the driver creates the guest paused
-and calls ``wait()``, which returns when the guest may run and raises a
-BuildAbortException subclass when it may not, so that Nova's own failure
-path destroys the guest and releases the networks and allocations.
+``ThirdPartyGate`` is built, when the gate is enabled, by
+``nova_ext.gate.hook.GuestGate``, the ``nova.virt.libvirt.guest_gates``
+entry point of patch 0002. For every gated boot, ``start()`` registers a
+waiter, sends the gate request from a thread of its own and returns a
+``GateWaiter``; the driver creates the guest paused and calls ``wait()``,
+which returns when the guest may run and raises a BuildAbortException
+subclass when it may not, so that Nova's own failure path destroys the
+guest and releases the networks and allocations (without counting a
+failure of the host: ``host_fault = False``). When the spawn fails before
+``wait()``, the driver calls ``close()``.
 
 The gate stays off the boot's critical path wherever it can: the request
 travels while the driver defines and creates the paused guest, the record of
