@@ -254,9 +254,12 @@ class TestDeleteDuringTheWait(InvariantTestBase):
         self.wait_for_paused(server)
         start = time.monotonic()
         self.api.delete_server(server['id'])
+        # Within 2 s of the API accepting the delete (on a loaded host the
+        # DELETE call alone can take seconds).
+        accepted = time.monotonic()
         self.wait_for(lambda: not registry.REGISTRY.waiting(server['id']),
                       timeout=10, what='the end of the wait')
-        self.assertLess(time.monotonic() - start, 2.5)
+        self.assertLess(time.monotonic() - accepted, 2.0)
         self._wait_until_deleted(server)
         self.assertLess(time.monotonic() - start, 15)
         self.assertIsNone(self.domain_state(server))
