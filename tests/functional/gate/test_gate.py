@@ -371,7 +371,10 @@ class TestGateTimeouts(GateTestBase):
         tp = self.third_party(mode='async', delay=4, heartbeat=0.5)
         self.flags(timeout=2, max_total_wait=10, group='third_party_gate')
         server = self.boot('good')
-        self.assertGreaterEqual(len(tp.events), 4)
+        # At least one heartbeat and the verdict; how many heartbeats fit in
+        # the 4 s depends on how fast the API answers the reference's posts
+        # (one at a time), which a loaded host slows down.
+        self.assertGreaterEqual(len(tp.events), 2)
         self.assertEqual('Success', self.gate_event(server)[1]['result'])
 
     def test_heartbeats_capped_by_max_total_wait(self):
