@@ -1,18 +1,28 @@
 """The third-party gate of the libvirt spawn path.
 
-``ThirdPartyGate`` is loaded by the libvirt driver through the
-``nova.virt.libvirt.guest_gates`` entry point (patch 0002). For every gated
-boot, ``start()`` registers a waiter, sends the gate request from a thread of
-its own and returns a ``GateWaiter``; the driver creates the guest paused
-and calls ``wait()``, which returns when the guest may run and raises a
-BuildAbortException subclass when it may not, so that Nova's own failure
-path destroys the guest and releases the networks and allocations.
+``ThirdPartyGate`` is built, when the gate is enabled, by
+``nova_ext.gate.hook.GuestGate``, the ``nova.virt.libvirt.guest_gates``
+entry point of patch 0002. For every gated boot, ``start()`` registers a
+waiter, sends the gate request from a thread of its own and returns a
+``GateWaiter``; the driver creates the guest paused and calls ``wait()``,
+which returns when the guest may run and raises a BuildAbortException
+subclass when it may not, so that Nova's own failure path destroys the
+guest and releases the networks and allocations (without counting a
+failure of the host: ``host_fault = False``). When the spawn fails before
+``wait()``, the driver calls ``close()``.
 
 The gate stays off the boot's critical path wherever it can: the request
-travels while the driver defines and creates the paused guest, and the
-record of an approval is written once the guest may already run. What is
-left is the wait for the verdict itself (``benchmarks/gate_bench.py``
-measures it).
+travels while the driver defines and creates the paused guest, the record of
+the gate's start is written beside the request (it never eats the gate's
+deadline), and the record of an approval is written once the guest may
+already run. What is left is the wait for the verdict itself
+(``benchmarks/gate_bench.py`` measures it).
+
+Every wait is bounded: the request thread is joined no later than the
+deadline, and while the guest waits the gate looks every
+``DELETE_POLL_INTERVAL`` seconds whether the server is being deleted, so
+that a delete (which needs the instance lock the build holds) ends the wait
+at once instead of at the verdict or ``max_total_wait``.
 
 Every decision is recorded as the instance action event
 ``nova_ext_third_party_gate`` of the boot's ``create`` action, so that users
@@ -28,6 +38,7 @@ import time
 from nova.compute import task_states
 from nova.compute import vm_states
 import nova.conf
+from nova import exception as nova_exception
 from nova import objects
 from oslo_log import log as logging
 from oslo_utils import strutils
@@ -60,6 +71,19 @@ TIMED_OUT = 'timed out'
 UNDELIVERABLE = 'undeliverable'
 # 401 or 403: a configuration error, enforced whatever failure_policy says.
 UNAUTHORIZED = 'unauthorized'
+
+# How often (seconds) a waiting gate checks whether its server is being
+# deleted: a delete must end the wait within about this long.
+DELETE_POLL_INTERVAL = 1.0
+
+# How long past the deadline the request thread may take to return what it
+# got before wait() stops waiting for it.
+JOIN_GRACE = 1.0
+
+# At most this many audit-mode exchanges run at once; beyond that a boot is
+# not audited (audit mode never holds a guest), and a warning says so.
+MAX_AUDITS = 64
+_AUDIT_SLOTS = threading.BoundedSemaphore(MAX_AUDITS)
 
 # Instance properties stored in system metadata with the image_ prefix that
 # are image attributes, not image properties.
@@ -131,9 +155,52 @@ def is_selected(conf, instance):
     return bool(conf.projects) and instance.project_id in conf.projects
 
 
+RESTARTED = ('Third-party gate wait interrupted: nova-compute stopped before '
+             'the verdict; the guest was never resumed')
+DELETED = 'Third-party gate wait ended: the server is being deleted'
+SPAWN_FAILED = ('Third-party gate wait ended: the guest could not be '
+                'created')
+
+
+def open_gate_action(context, instance_uuid):
+    """The newest action of an instance if its gate event is still open."""
+    actions = objects.InstanceActionList.get_by_instance_uuid(
+        context, instance_uuid, limit=1)
+    if not actions:
+        return None
+    events = objects.InstanceActionEventList.get_by_action(
+        context, actions[0].id)
+    if any(e.event == EVENT_NAME and e.finish_time is None for e in events):
+        return actions[0]
+    return None
+
+
+def record_finish(context, instance_uuid, error_message):
+    """Finish the gate's action event (of the context's request)."""
+    try:
+        if error_message is None:
+            objects.InstanceActionEvent.event_finish(
+                context, instance_uuid, EVENT_NAME, want_result=False)
+        else:
+            # A traceback makes the result 'Error'; the gate has none
+            # worth showing, the message says it all.
+            objects.InstanceActionEvent.event_finish_with_failure(
+                context, instance_uuid, EVENT_NAME,
+                exc_val=error_message, exc_tb=error_message,
+                want_result=False)
+    except Exception:
+        LOG.warning('Could not record the third-party gate decision as '
+                    'an instance action event', exc_info=True,
+                    instance_uuid=instance_uuid)
+
+
 def _iso(wall_start, seconds):
     when = wall_start + datetime.timedelta(seconds=seconds)
     return when.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+class GateDeletedError(Exception):
+    """Internal: the server is being deleted while the gate waits."""
 
 
 class ThirdPartyGate(object):
@@ -166,14 +233,55 @@ class ThirdPartyGate(object):
                       'flavor_extra_spec, image_property or projects',
                       instance=instance)
             return None
-        waiter = GateWaiter(conf, context, instance, operation)
-        if waiter.audit:
+        if conf.mode == 'audit':
             # Audit mode never holds the guest: the whole exchange runs
             # beside the boot and only records its outcome.
-            waiter.run_audit_in_background()
+            slots = _AUDIT_SLOTS
+            if not slots.acquire(blocking=False):
+                LOG.warning('Third-party gate: %d audits already in flight, '
+                            'this boot is not audited', MAX_AUDITS,
+                            instance=instance)
+                return None
+            try:
+                GateWaiter(conf, context, instance,
+                           operation).run_audit_in_background(slots.release)
+            except Exception:
+                slots.release()
+                raise
             return None
+        waiter = GateWaiter(conf, context, instance, operation)
         waiter.begin()
         return waiter
+
+    def instances_at_startup(self, context, instances):
+        """Report the servers a restart left waiting at the gate.
+
+        A restart loses the wait with the process; the guest stays paused
+        (never resumed) and Nova's compute manager then sets a building
+        server to ERROR. The operator learns here which servers that was,
+        and the gate's open action event says it too.
+        """
+        for instance in instances:
+            if (instance.vm_state != vm_states.BUILDING and
+                    instance.task_state not in (
+                        task_states.SPAWNING, task_states.REBUILD_SPAWNING)):
+                continue
+            try:
+                action = open_gate_action(context, instance.uuid)
+            except Exception:
+                LOG.warning('Could not look up the third-party gate record',
+                            exc_info=True, instance=instance)
+                continue
+            if action is None:
+                continue
+            LOG.warning('nova-compute stopped while this server waited at '
+                        'the third-party gate: its guest was never resumed '
+                        'and the server goes to ERROR. Delete it to release '
+                        'it, and create it again to ask the gate again.',
+                        instance=instance)
+            record_context = context.elevated()
+            record_context.request_id = action.request_id
+            record_finish(record_context, instance.uuid, RESTARTED)
 
 
 class GateWaiter(object):
@@ -194,6 +302,10 @@ class GateWaiter(object):
         self._decision = None
         self._threads = []
         self._request_thread = None
+        self._record_start_thread = None
+        # Set once wait() or close() ended the wait: whatever the request
+        # thread learns afterwards is ignored.
+        self._done = False
         self._wall_start = timeutils.utcnow()
         self._start = time.monotonic()
         self.deadline = self._start + self.timeout
@@ -243,18 +355,15 @@ class GateWaiter(object):
         return json.dumps(body, sort_keys=True).encode('utf-8')
 
     def begin(self):
-        """Record the start and send the request, from a thread of its own.
+        """Record the start and send the request, each in a thread.
 
-        The driver defines and creates the paused guest meanwhile; wait()
-        joins this thread before it looks at the verdict, so the start is
-        always recorded before the decision.
+        The driver defines and creates the paused guest meanwhile. The
+        record (a conductor round trip) does not delay the request, so it
+        takes nothing from the deadline; the decision's record waits for
+        it, so the two are never out of order.
         """
-        self._request_thread = self._spawn(self.send, 'request')
-
-    def send(self):
-        """Record the start of the gate and send the request, in turn."""
-        self._record_start()
-        self._request()
+        self._record_start_thread = self._spawn(self._record_start, 'record')
+        self._request_thread = self._spawn(self._request, 'request')
 
     def _spawn(self, func, what):
         """Run ``func`` in a thread of its own (green under eventlet).
@@ -303,6 +412,8 @@ class GateWaiter(object):
             self._decision = (UNDELIVERABLE, '%s: %s' % (
                 type(e).__name__, e))
             return
+        if self._done:
+            return
         if answer.status == gate_client.COMPLETED:
             self._decision = (APPROVED, answer.reason)
         elif answer.status == gate_client.FAILED:
@@ -322,30 +433,109 @@ class GateWaiter(object):
 
         :returns: APPROVE, CONTINUE (timeout or delivery failure let
             through by the configuration) or AUDIT.
-        :raises: a GateAborted subclass when the guest may not run.
+        :raises: a GateAborted subclass when the guest may not run;
+            GateDeleted when the server is being deleted.
         """
         try:
-            if self._request_thread is not None:
-                # Bounded by the client's own deadline.
-                self._request_thread.join()
+            self._join_request()
             decision, detail = self._decision or self._wait_for_verdict()
+        except GateDeletedError:
+            LOG.info('%s', DELETED, instance=self.instance)
+            self._record_finish(DELETED)
+            raise exception.GateDeleted(
+                instance_uuid=self.instance.uuid,
+                expected=self.instance.task_state,
+                actual=task_states.DELETING)
         finally:
+            self._done = True
             registry.REGISTRY.unregister(self._waiter)
         return self._enforce(decision, detail)
 
-    def run_audit_in_background(self):
-        """Audit mode: the whole exchange, in a thread beside the boot."""
-        self._spawn(self._run_audit, 'audit')
+    def close(self):
+        """The spawn failed before wait(): end the wait at once.
 
-    def _run_audit(self):
+        The waiter leaves the registry, the open action event is finished
+        and whatever the request thread still learns is ignored (that
+        thread ends with its exchange, which the deadline bounds).
+        """
+        if self._done:
+            return
+        self._done = True
+        registry.REGISTRY.unregister(self._waiter)
+        LOG.info('%s', SPAWN_FAILED, instance=self.instance)
+        self._spawn(lambda: self._record_finish(SPAWN_FAILED), 'record')
+
+    def _join_request(self):
+        """Wait for the request thread, no later than the deadline.
+
+        :raises: GateDeletedError when the server is being deleted.
+        """
+        thread = self._request_thread
+        while thread is not None and thread.is_alive():
+            remaining = self.deadline + JOIN_GRACE - time.monotonic()
+            if remaining <= 0:
+                LOG.warning('Third-party gate request still unanswered at the '
+                            'deadline', instance=self.instance)
+                self._decision = (UNDELIVERABLE,
+                                  'no answer before the deadline')
+                return
+            thread.join(min(remaining, DELETE_POLL_INTERVAL))
+            if thread.is_alive():
+                self._check_deleted()
+
+    def _check_deleted(self):
+        """Raise GateDeletedError when the server is being deleted.
+
+        A conductor round trip: what the API's delete writes before it asks
+        this host (which waits for the instance lock the build holds) to
+        delete the server.
+        """
         try:
-            self.send()
+            current = objects.Instance.get_by_uuid(
+                self.context, self.instance.uuid, expected_attrs=[])
+        except nova_exception.InstanceNotFound:
+            raise GateDeletedError()
+        except Exception:
+            # A conductor hiccup must not fail the boot: look again later.
+            LOG.warning('Third-party gate could not check whether the server '
+                        'is being deleted', exc_info=True,
+                        instance=self.instance)
+            return
+        if current.task_state == task_states.DELETING:
+            raise GateDeletedError()
+
+    def _next_status(self):
+        """The next event's status; None once the deadline passed.
+
+        :raises: GateDeletedError when the server is being deleted.
+        """
+        while True:
+            until = min(self.deadline,
+                        time.monotonic() + DELETE_POLL_INTERVAL)
+            status = self._waiter.next_status(until)
+            if status is not None or time.monotonic() >= self.deadline:
+                return status
+            self._check_deleted()
+
+    def run_audit_in_background(self, done):
+        """Audit mode: the whole exchange, in a thread beside the boot.
+
+        :param done: called when the exchange ended (it frees the slot).
+        """
+        self._spawn(lambda: self._run_audit(done), 'audit')
+
+    def _run_audit(self, done):
+        try:
+            self.begin()
             self.wait()
+        except exception.GateDeleted:
+            pass
         except Exception:
             LOG.exception('Third-party gate audit failed',
                           instance=self.instance)
         finally:
             registry.REGISTRY.unregister(self._waiter)
+            done()
 
     def _lookup(self):
         """Ask the status endpoint, when there is one; None on failure."""
@@ -367,7 +557,7 @@ class GateWaiter(object):
 
     def _wait_for_verdict(self):
         while True:
-            status = self._waiter.next_status(self.deadline)
+            status = self._next_status()
             if status is None:
                 # Pull reconciliation: a lost event must not fail a boot.
                 answer = self._lookup()
@@ -469,19 +659,8 @@ class GateWaiter(object):
                         instance=self.instance)
 
     def _record_finish(self, error_message):
-        try:
-            if error_message is None:
-                objects.InstanceActionEvent.event_finish(
-                    self.context, self.instance.uuid, EVENT_NAME,
-                    want_result=False)
-            else:
-                # A traceback makes the result 'Error'; the gate has none
-                # worth showing, the message says it all.
-                objects.InstanceActionEvent.event_finish_with_failure(
-                    self.context, self.instance.uuid, EVENT_NAME,
-                    exc_val=error_message, exc_tb=error_message,
-                    want_result=False)
-        except Exception:
-            LOG.warning('Could not record the third-party gate decision as '
-                        'an instance action event', exc_info=True,
-                        instance=self.instance)
+        if self._record_start_thread is not None:
+            # The start's record goes beside the request: never finish an
+            # event before it started.
+            self._record_start_thread.join()
+        record_finish(self.context, self.instance.uuid, error_message)

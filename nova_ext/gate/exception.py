@@ -30,6 +30,10 @@ class GateAborted(nova_exception.BuildAbortException):
     """
 
     gate_msg = '%(detail)s'
+    # A verdict says nothing about the host: patch 0001 makes Nova's compute
+    # manager release the build (allocations included) without counting it
+    # in the host's failed_builds, which BuildFailureWeigher reads.
+    host_fault = False
 
     def __init__(self, instance_uuid, **kwargs):
         self.gate_reason = self.gate_msg % kwargs
@@ -64,3 +68,12 @@ class GateAuthRefused(GateAborted):
 
     gate_msg = ('Third-party gate refused the request as unauthorized '
                 '(a configuration error of the cloud)')
+
+
+class GateDeleted(nova_exception.UnexpectedDeletingTaskStateError):
+    """The server was deleted while its guest waited at the gate.
+
+    Nova's own exception for a server deleted during its build, so that the
+    compute manager takes its "disappeared during build" path: the build
+    ends quietly and the pending delete then removes the server.
+    """

@@ -221,6 +221,9 @@ def main():
             'metadata_workers': 1,
             'default_ephemeral_format': 'ext4',
             'heal_instance_info_cache_interval': -1,
+            # The compute writes its stats (failed_builds, which
+            # BuildFailureWeigher reads) this often; smoke.py waits for it.
+            'update_resources_interval': 10,
             'multi_instance_display_name_template_enabled': True,
             'multi_instance_display_name_template': E['AIO_NAME_TEMPLATE'],
             'force_multi_instance_display_name': True,

@@ -9,19 +9,28 @@ instances directory), which an API-only test cannot see:
   reference third party's (delayed) verdict, RUNNING once approved, and the
   server is ACTIVE;
 * rejected boot: the server is ERROR with the gate's fault, and it left no
-  libvirt domain, no placement allocation and no instance directory;
-* deleting the approved server removes its domain too.
+  libvirt domain, no placement allocation and no instance directory; and
+  the host's ``failed_builds`` (compute_nodes.stats in the database, what
+  the scheduler's BuildFailureWeigher reads) stays 0: a verdict is not a
+  host failure;
+* deleting the approved server removes its domain too;
+* deleting a server whose guest waits at the gate (the reference never
+  answers it) ends within seconds, well before the gate's timeout, and
+  leaves no domain, allocation or instance directory.
 
 Prints one line per check and a closing ``N passed, N failed`` line; the
 exit status is non-zero when any check failed.
 """
 
+import configparser
+import json
 import os
 import sys
 import time
 
 import libvirt
 import openstack
+import sqlalchemy as sa
 
 E = os.environ
 IMAGE = 'nova-ext-aio-blank'
@@ -96,6 +105,39 @@ def approved(conn, virt):
     return server, instance_name
 
 
+def nova_db():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(os.path.join(E['AIO_ETC'], 'nova', 'nova.conf'))
+    return sa.create_engine(parser.get('database', 'connection'))
+
+
+def failed_builds_after_next_update(engine, timeout=60):
+    """The host's failed_builds, once the compute's periodic ran again.
+
+    The compute keeps the counter in memory and its resource periodic
+    (``update_resources_interval``) writes it to compute_nodes.stats when
+    it changed; its log says when that periodic ran.
+    """
+    log = os.path.join(E['AIO_LOGS'], 'nova-compute.log')
+    marker = 'Compute_service record updated for'
+
+    def runs():
+        with open(log, errors='replace') as f:
+            return f.read().count(marker)
+    before = runs()
+    deadline = time.time() + timeout
+    while runs() == before:
+        if time.time() > deadline:
+            return None
+        time.sleep(1)
+    with engine.connect() as db:
+        stats = db.execute(sa.text(
+            'SELECT stats FROM compute_nodes '
+            'WHERE host = :host AND deleted = 0'),
+            {'host': E['AIO_COMPUTE_HOST']}).scalar()
+    return int(json.loads(stats or '{}').get('failed_builds', 0))
+
+
 def rejected(conn, virt):
     server = boot(conn, 'nova-ext-reject-smoke')
     server = wait_status(conn, server, ('ERROR', 'ACTIVE'), 120)
@@ -124,6 +166,37 @@ def rejected(conn, virt):
         events = [ev['event'] for ev in action.events or []]
     check('decision recorded as an instance action event',
           'nova_ext_third_party_gate' in events, repr(events))
+    failed = failed_builds_after_next_update(nova_db())
+    check("rejection left the host's failed_builds at 0", failed == 0,
+          'failed_builds %r' % failed)
+    return server
+
+
+def deleted_while_waiting(conn, virt):
+    server = boot(conn, 'nova-ext-ignore-smoke-delete')
+    deadline = time.time() + 120
+    name = None
+    while time.time() < deadline:
+        server = conn.compute.get_server(server.id)
+        name = name or server.instance_name
+        if name and domain_state(virt, name) == 'paused':
+            break
+        time.sleep(0.3)
+    check('unanswered guest PAUSED at the gate',
+          name is not None and domain_state(virt, name) == 'paused')
+    start = time.time()
+    conn.compute.delete_server(server.id)
+    conn.compute.wait_for_delete(server, interval=0.5, wait=120)
+    elapsed = time.time() - start
+    check('delete during the wait done within seconds', elapsed < 10,
+          '%.1f s (gate timeout %s s)' % (elapsed, E['AIO_GATE_TIMEOUT']))
+    check('no libvirt domain left', domain_state(virt, name) is None)
+    allocs = conn.placement.get(
+        '/allocations/%s' % server.id,
+        microversion='1.28').json().get('allocations')
+    check('no placement allocation left', allocs == {}, repr(allocs))
+    path = os.path.join(INSTANCES, server.id)
+    check('no instance directory left', not os.path.exists(path), path)
     return server
 
 
@@ -141,6 +214,9 @@ def main():
         conn.compute.wait_for_delete(server, wait=120)
         check('deleted server left no domain',
               domain_state(virt, name) is None)
+        # Last: upstream Nova counts a delete during a build as a failed
+        # build of the host.
+        servers.append(deleted_while_waiting(conn, virt))
     finally:
         for server in servers:
             conn.compute.delete_server(server.id, ignore_missing=True)

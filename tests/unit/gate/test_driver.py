@@ -14,9 +14,11 @@ import fixtures
 from nova.compute import task_states
 from nova.compute import vm_states
 from nova import context as nova_context
+from nova import exception as nova_exception
 from nova import objects
 from nova import test
 from nova.tests.unit import fake_instance
+from oslo_utils import timeutils
 
 from nova_ext.gate import driver
 from nova_ext.gate import event
@@ -41,6 +43,12 @@ class GateTestCase(test.NoDBTestCase):
         self.finish = self.useFixture(self._patch('event_finish'))
         self.failure = self.useFixture(
             self._patch('event_finish_with_failure'))
+        # What the gate reads to notice a delete during its wait.
+        self.task_state = task_states.SPAWNING
+        self.get_instance = self.useFixture(fixtures.MockPatchObject(
+            objects.Instance, 'get_by_uuid',
+            side_effect=lambda ctxt, uuid, **kw: self.instance(
+                task_state=self.task_state)))
 
     @staticmethod
     def _patch(name):
@@ -387,3 +395,161 @@ class TestEnforce(GateTestCase):
             'server was let through)', self.failure_message())
         self.assertEqual('audit', json.loads(tp.requests[0]['body'])['mode'])
         self.assertEqual([], registry.REGISTRY.waiting(UUID))
+
+
+class TestBoundedWaits(GateTestCase):
+    """Issue 8: every wait of the gate ends, whatever the third party does."""
+
+    def start(self, instance=None):
+        waiter = self.gate.start(self.context, instance or self.instance())
+        self.assertIsNotNone(waiter)
+        return waiter
+
+    def test_delete_ends_the_wait(self):
+        self.third_party(fakes.Answer(code=202))
+        self.flags(timeout=30, max_total_wait=30, group='third_party_gate')
+        waiter = self.start()
+
+        def delete():
+            time.sleep(0.3)
+            self.task_state = task_states.DELETING
+        thread = threading.Thread(target=delete)
+        thread.start()
+        self.addCleanup(thread.join)
+        start = time.monotonic()
+        self.assertRaises(exception.GateDeleted, waiter.wait)
+        self.assertLess(time.monotonic() - start,
+                        0.3 + driver.DELETE_POLL_INTERVAL + 0.5)
+        self.assertEqual(driver.DELETED, self.failure_message())
+        self.assertEqual([], registry.REGISTRY.waiting(UUID))
+
+    def test_server_gone_ends_the_wait(self):
+        self.third_party(fakes.Answer(code=202))
+        self.flags(timeout=30, max_total_wait=30, group='third_party_gate')
+        self.get_instance.mock.side_effect = (
+            nova_exception.InstanceNotFound(instance_id=UUID))
+        self.assertRaises(exception.GateDeleted, self.start().wait)
+
+    def test_failed_delete_check_does_not_fail_the_boot(self):
+        self.third_party(fakes.Answer(code=202))
+        self.flags(timeout=3, max_total_wait=3, group='third_party_gate')
+        self.get_instance.mock.side_effect = Exception('conductor timeout')
+        waiter = self.start()
+        self.deliver_later('completed', lambda: waiter.tag, 1.5)
+        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertTrue(self.get_instance.mock.called)
+
+    def test_delete_while_the_request_is_in_flight(self):
+        self.third_party(fakes.Answer(body={'status': 'completed'},
+                                      delay=5))
+        self.flags(timeout=30, max_total_wait=30, request_timeout=30,
+                   group='third_party_gate')
+        self.task_state = task_states.DELETING
+        start = time.monotonic()
+        self.assertRaises(exception.GateDeleted, self.start().wait)
+        self.assertLess(time.monotonic() - start,
+                        driver.DELETE_POLL_INTERVAL + 0.5)
+
+    def test_request_thread_joined_no_later_than_the_deadline(self):
+        # A request thread stuck past its deadline (whatever the client's
+        # own bounds): wait() gives up on it at the deadline.
+        self.flags(url='http://127.0.0.1:9/never', timeout=1,
+                   group='third_party_gate')
+        release = threading.Event()
+        self.addCleanup(release.set)
+        with mock.patch.object(driver.gate_client.GateClient, 'send',
+                               autospec=True,
+                               side_effect=lambda *a: release.wait(30)):
+            waiter = self.start()
+        start = time.monotonic()
+        exc = self.assertRaises(exception.GateUndeliverable, waiter.wait)
+        elapsed = time.monotonic() - start
+        self.assertLess(elapsed, 1 + driver.JOIN_GRACE + 0.5)
+        self.assertIn('Third-party gate could not be reached', str(exc))
+
+    def test_record_of_the_start_does_not_eat_the_deadline(self):
+        # The start's record takes longer than the whole timeout; the
+        # verdict arrives within it and is honoured.
+        self.third_party(fakes.Answer(code=202))
+        self.flags(timeout=1, max_total_wait=3, group='third_party_gate')
+        calls = []
+
+        def slow_start(*args, **kwargs):
+            time.sleep(1.5)
+            calls.append('start')
+        self.start_event.mock.side_effect = slow_start
+        self.finish.mock.side_effect = lambda *a, **k: calls.append('finish')
+        waiter = self.start()
+        self.deliver_later('completed', lambda: waiter.tag, 0.5)
+        self.assertEqual(driver.APPROVE, waiter.wait())
+        waiter.join()
+        self.assertEqual(['start', 'finish'], calls)
+
+    def test_close_drops_the_wait_at_once(self):
+        tp = self.third_party(fakes.Answer(body={'status': 'completed'},
+                                           delay=0.5))
+        self.flags(timeout=30, max_total_wait=30, group='third_party_gate')
+        waiter = self.start()
+        start = time.monotonic()
+        waiter.close()
+        self.assertLess(time.monotonic() - start, 0.2)
+        self.assertEqual([], registry.REGISTRY.waiting(UUID))
+        waiter.join(5)
+        self.assertEqual(driver.SPAWN_FAILED, self.failure_message())
+        # The late answer changed nothing; closing again is a no-op.
+        self.assertEqual(1, len(tp.requests))
+        waiter.close()
+        self.assertEqual(1, self.failure.mock.call_count)
+
+    def test_audits_are_bounded(self):
+        tp = self.third_party(fakes.Answer(code=202))
+        self.flags(mode='audit', timeout=1, max_total_wait=1,
+                   group='third_party_gate')
+        slots = threading.BoundedSemaphore(1)
+        self.useFixture(fixtures.MockPatchObject(
+            driver, '_AUDIT_SLOTS', slots))
+        self.assertIsNone(self.gate.start(self.context, self.instance()))
+        other = self.instance(uuid='2b5c5a2e-1d6a-4b1e-9b7e-0a1f2e3d4c5b')
+        self.assertIsNone(self.gate.start(self.context, other))
+        for _ in range(40):
+            if tp.requests:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        # The second boot was not audited: one exchange in flight at most.
+        self.assertEqual(1, len(tp.requests))
+        self.assertEqual([], registry.REGISTRY.waiting(other.uuid))
+        # The slot is free again once the first audit timed out.
+        self.assertTrue(slots.acquire(timeout=5))
+
+
+class TestInstancesAtStartup(GateTestCase):
+    """The servers a restart left at the gate are named at start."""
+
+    def setUp(self):
+        super().setUp()
+        self.action = objects.InstanceAction(id=7, request_id='req-boot')
+        self.events = [objects.InstanceActionEvent(
+            event=driver.EVENT_NAME, finish_time=None)]
+        self.useFixture(fixtures.MockPatchObject(
+            objects.InstanceActionList, 'get_by_instance_uuid',
+            side_effect=lambda *a, **k: [self.action]))
+        self.useFixture(fixtures.MockPatchObject(
+            objects.InstanceActionEventList, 'get_by_action',
+            side_effect=lambda *a, **k: self.events))
+
+    def test_building_server_with_an_open_gate_event(self):
+        self.gate.instances_at_startup(self.context, [
+            self.instance(),
+            self.instance(uuid='3b5c5a2e-1d6a-4b1e-9b7e-0a1f2e3d4c5b',
+                          vm_state=vm_states.ACTIVE, task_state=None)])
+        self.assertEqual(driver.RESTARTED, self.failure_message())
+        ctxt = self.failure.mock.call_args[0][0]
+        self.assertEqual('req-boot', ctxt.request_id)
+        self.assertIn('waited at the third-party gate',
+                      self.stdlog.logger.output)
+
+    def test_gate_event_already_finished(self):
+        self.events[0].finish_time = timeutils.utcnow()
+        self.gate.instances_at_startup(self.context, [self.instance()])
+        self.assertFalse(self.failure.mock.called)
