@@ -14,6 +14,8 @@ from urllib import parse
 
 from oslo_log import log as logging
 
+from nova_ext import hooks
+
 LOG = logging.getLogger(__name__)
 
 EVENT_NAME = 'third-party-gate'
@@ -74,30 +76,40 @@ if not any(isinstance(f, _TagFilter)
     std_logging.getLogger(_API_LOGGER).addFilter(_TagFilter())
 
 
-def authorize(context):
-    """Whether the caller may post third-party-gate events.
+class GateEvent(hooks.ExternalEventExtension):
+    """The ``third-party-gate`` event of POST /os-server-external-events."""
 
-    False is not a denial: nova-api then applies Nova's own
-    ``os_compute_api:os-server-external-events:create`` rule, which still
-    lets admin and service users through.
-    """
-    from nova_ext.policies import enforcer
-    from nova_ext.policies import third_party_gate
+    def authorize(self, context):
+        """Whether the caller may post third-party-gate events.
 
-    return enforcer.authorize(context, third_party_gate.CREATE)
+        False is not a denial: nova-api then applies Nova's own
+        ``os_compute_api:os-server-external-events:create`` rule, which still
+        lets admin and service users through.
+        """
+        from nova_ext.policies import enforcer
+        from nova_ext.policies import third_party_gate
+
+        return enforcer.authorize(context, third_party_gate.CREATE)
+
+    def handle(self, context, instance, event):
+        """Deliver a third-party-gate event to the gate waiting for it."""
+        from nova_ext.gate import registry
+
+        if registry.REGISTRY.deliver(instance.uuid, event.tag, event.status):
+            LOG.info('Received third-party-gate event %(status)s '
+                     '(tag %(tag)s)',
+                     {'status': event.status, 'tag': tag_id(event.tag)},
+                     instance=instance)
+        else:
+            LOG.info('Ignoring third-party-gate event %(status)s '
+                     '(tag %(tag)s): no gate waits for this tag (unknown '
+                     'tag, duplicate or late event)',
+                     {'status': event.status, 'tag': tag_id(event.tag)},
+                     instance=instance)
 
 
-def handle(context, instance, event):
-    """Deliver a third-party-gate event to the gate waiting for it."""
-    from nova_ext.gate import registry
-
-    if registry.REGISTRY.deliver(instance.uuid, event.tag, event.status):
-        LOG.info('Received third-party-gate event %(status)s (tag %(tag)s)',
-                 {'status': event.status, 'tag': tag_id(event.tag)},
-                 instance=instance)
-    else:
-        LOG.info('Ignoring third-party-gate event %(status)s (tag %(tag)s): '
-                 'no gate waits for this tag (unknown tag, duplicate or late '
-                 'event)', {'status': event.status,
-                            'tag': tag_id(event.tag)},
-                 instance=instance)
+#: What the ``nova.external_events`` entry point ``third-party-gate`` names.
+EXTENSION = GateEvent()
+# Module-level names for callers that hold the module.
+authorize = EXTENSION.authorize
+handle = EXTENSION.handle

@@ -4,8 +4,9 @@ Patch 0002 loads ``nova.virt.libvirt.guest_gates`` entry points with a
 load-failure callback that raises: a gate that cannot load must stop
 nova-compute, never let guests run ungated. This module is what that entry
 point names, and it is kept light on purpose. It imports nothing of the gate
-but its options; the gate itself (``nova_ext.gate.driver`` and the HTTP
-client) is imported only when ``[third_party_gate] enabled`` is true. So:
+but its options; the gate itself (``nova_ext.gate.third_party_gate`` and the
+HTTP client) is imported only when ``[third_party_gate] enabled`` is true.
+So:
 
 * gate on and its code broken: nova-compute refuses to start, and the error
   names the module that failed;
@@ -19,11 +20,12 @@ import nova.conf
 from oslo_log import log as logging
 
 from nova_ext.conf import third_party_gate as gate_conf
+from nova_ext import hooks
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
-GATE_MODULE = 'nova_ext.gate.driver'
+GATE_MODULE = 'nova_ext.gate.third_party_gate'
 
 
 def load_gate():
@@ -31,12 +33,12 @@ def load_gate():
     return importlib.import_module(GATE_MODULE).ThirdPartyGate()
 
 
-class GuestGate(object):
-    """The guest gate contract of patch 0002, for the third-party gate.
+class GuestGate(hooks.GuestGate):
+    """The third-party gate, as patch 0002's entry point loads it.
 
-    ``start(context, instance)`` returns None or a waiter with ``wait()``
-    and ``close()``; ``instances_at_startup(context, instances)`` runs once
-    at nova-compute start, before Nova initialises the host's instances.
+    Implements :class:`nova_ext.hooks.GuestGate` by handing each call to
+    the real gate, imported only when ``[third_party_gate] enabled`` is
+    true.
     """
 
     def __init__(self):

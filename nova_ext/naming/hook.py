@@ -25,6 +25,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from nova_ext.conf import naming as naming_conf
+from nova_ext import hooks
 from nova_ext.naming import cells
 from nova_ext.naming import counter
 from nova_ext.naming import names
@@ -73,7 +74,7 @@ def _noop(instance, index):
     pass
 
 
-class InstanceNamer(object):
+class InstanceNamer(hooks.InstanceNamer):
     """Templated display names and hostnames that never repeat.
 
     Constructed once per ``nova.compute.API`` object, that is when a

@@ -16,9 +16,9 @@ from nova import objects
 from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.functional.api import client
 
-from nova_ext.gate import driver as gate_driver
 from nova_ext.gate import hook as gate_hook
 from nova_ext.gate import registry
+from nova_ext.gate import third_party_gate as gate_driver
 from tests.functional.gate import test_gate
 
 

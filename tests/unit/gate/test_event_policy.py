@@ -98,7 +98,7 @@ class TestHandle(test.NoDBTestCase):
 
     def test_registered_with_nova(self):
         from nova.objects import external_event
-        self.assertIs(event, external_event.EXTENSION_EVENTS[
+        self.assertIs(event.EXTENSION, external_event.EXTENSION_EVENTS[
             'third-party-gate'])
         # The event object accepts the name (and still refuses others).
         self.assertEqual('third-party-gate', self.ev('t').name)

@@ -4,8 +4,8 @@ import sys
 
 from nova import test
 
-from nova_ext.gate import driver
 from nova_ext.gate import hook
+from nova_ext.gate import third_party_gate as driver
 
 
 class TestGuestGate(test.NoDBTestCase):

@@ -14,11 +14,11 @@ import time
 import fixtures
 from nova import objects
 
-from nova_ext.gate import driver
 from nova_ext.gate import event
 from nova_ext.gate import exception
+from nova_ext.gate import third_party_gate as driver
 from tests.unit.gate import fakes
-from tests.unit.gate import test_driver
+from tests.unit.gate import test_third_party_gate as test_driver
 
 
 class TrustTestCase(test_driver.GateTestCase):

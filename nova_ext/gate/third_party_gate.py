@@ -50,11 +50,12 @@ from nova_ext.gate import config as gate_config
 from nova_ext.gate import event as gate_event
 from nova_ext.gate import exception
 from nova_ext.gate import registry
+from nova_ext import hooks
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
-EVENT_NAME = 'nova_ext_third_party_gate'
+ACTION_EVENT = 'nova_ext_third_party_gate'
 CALLBACK = {'event_name': 'third-party-gate',
             'path': '/os-server-external-events',
             'min_microversion': '2.93'}
@@ -170,7 +171,7 @@ def open_gate_action(context, instance_uuid):
         return None
     events = objects.InstanceActionEventList.get_by_action(
         context, actions[0].id)
-    if any(e.event == EVENT_NAME and e.finish_time is None for e in events):
+    if any(e.event == ACTION_EVENT and e.finish_time is None for e in events):
         return actions[0]
     return None
 
@@ -180,12 +181,12 @@ def record_finish(context, instance_uuid, error_message):
     try:
         if error_message is None:
             objects.InstanceActionEvent.event_finish(
-                context, instance_uuid, EVENT_NAME, want_result=False)
+                context, instance_uuid, ACTION_EVENT, want_result=False)
         else:
             # A traceback makes the result 'Error'; the gate has none
             # worth showing, the message says it all.
             objects.InstanceActionEvent.event_finish_with_failure(
-                context, instance_uuid, EVENT_NAME,
+                context, instance_uuid, ACTION_EVENT,
                 exc_val=error_message, exc_tb=error_message,
                 want_result=False)
     except Exception:
@@ -203,7 +204,7 @@ class GateDeletedError(Exception):
     """Internal: the server is being deleted while the gate waits."""
 
 
-class ThirdPartyGate(object):
+class ThirdPartyGate(hooks.GuestGate):
     """The gate the libvirt driver loads at start (no arguments).
 
     Construction registers and validates the options so that an invalid
@@ -284,7 +285,7 @@ class ThirdPartyGate(object):
             record_finish(record_context, instance.uuid, RESTARTED)
 
 
-class GateWaiter(object):
+class GateWaiter(hooks.GuestGateWaiter):
     """One gate request and the wait for its verdict."""
 
     def __init__(self, conf, context, instance, operation):
@@ -651,7 +652,7 @@ class GateWaiter(object):
     def _record_start(self):
         try:
             objects.InstanceActionEvent.event_start(
-                self.context, self.instance.uuid, EVENT_NAME,
+                self.context, self.instance.uuid, ACTION_EVENT,
                 want_result=False, host=self.instance.host or CONF.host)
         except Exception:
             LOG.warning('Could not record the start of the third-party gate '

@@ -20,10 +20,10 @@ from nova import test
 from nova.tests.unit import fake_instance
 from oslo_utils import timeutils
 
-from nova_ext.gate import driver
 from nova_ext.gate import event
 from nova_ext.gate import exception
 from nova_ext.gate import registry
+from nova_ext.gate import third_party_gate as driver
 from tests.unit.gate import fakes
 
 UUID = '1b5c5a2e-1d6a-4b1e-9b7e-0a1f2e3d4c5b'
@@ -227,10 +227,10 @@ class TestEnforce(GateTestCase):
                          r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
         self.assertLess(body['deadline'], body['max_deadline'])
         self.start_event.mock.assert_called_once_with(
-            self.context, UUID, driver.EVENT_NAME, want_result=False,
+            self.context, UUID, driver.ACTION_EVENT, want_result=False,
             host='compute1')
         self.finish.mock.assert_called_once_with(
-            self.context, UUID, driver.EVENT_NAME, want_result=False)
+            self.context, UUID, driver.ACTION_EVENT, want_result=False)
         self.assertEqual([], registry.REGISTRY.waiting(UUID))
 
     def test_request_travels_while_the_guest_is_created(self):
@@ -530,7 +530,7 @@ class TestInstancesAtStartup(GateTestCase):
         super().setUp()
         self.action = objects.InstanceAction(id=7, request_id='req-boot')
         self.events = [objects.InstanceActionEvent(
-            event=driver.EVENT_NAME, finish_time=None)]
+            event=driver.ACTION_EVENT, finish_time=None)]
         self.useFixture(fixtures.MockPatchObject(
             objects.InstanceActionList, 'get_by_instance_uuid',
             side_effect=lambda *a, **k: [self.action]))

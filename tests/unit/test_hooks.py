@@ -1,0 +1,63 @@
+"""Every shipped entry point of a hook group implements its contract.
+
+The patches call what these entry points name; ``nova_ext.hooks`` states
+each call as an abstract class. This test reads the installed metadata, as
+stevedore does, so a renamed class, a missing method or an entry point left
+pointing at an old module fails here rather than in a running Nova.
+"""
+
+import importlib.metadata
+import inspect
+
+import testtools
+
+from nova_ext import hooks
+
+# Entry point group -> (contract, whether the entry point names a class the
+# hook instantiates, or an object it calls directly).
+CONTRACTS = {
+    'nova.external_events': (hooks.ExternalEventExtension, False),
+    'nova.virt.libvirt.guest_gates': (hooks.GuestGate, True),
+    'nova.compute.api.instance_namers': (hooks.InstanceNamer, True),
+}
+
+
+def shipped(group):
+    return [ep for ep in importlib.metadata.entry_points(group=group)
+            if ep.dist is not None and ep.dist.name == 'nova-ext']
+
+
+class HookContractTest(testtools.TestCase):
+
+    def test_every_group_has_a_shipped_plugin(self):
+        for group in CONTRACTS:
+            self.assertNotEqual([], shipped(group), group)
+
+    def test_shipped_plugins_implement_their_contract(self):
+        for group, (contract, is_class) in CONTRACTS.items():
+            for ep in shipped(group):
+                plugin = ep.load()
+                where = '%s %s = %s' % (group, ep.name, ep.value)
+                if is_class:
+                    self.assertTrue(inspect.isclass(plugin), where)
+                    self.assertTrue(issubclass(plugin, contract), where)
+                    self.assertEqual(frozenset(),
+                                     plugin.__abstractmethods__, where)
+                else:
+                    self.assertIsInstance(plugin, contract, where)
+
+    def test_the_gate_and_its_waiter_implement_theirs(self):
+        # The light entry point hands calls to these; the waiter is what
+        # patch 0002 waits on and closes.
+        from nova_ext.gate import third_party_gate
+        self.assertTrue(issubclass(third_party_gate.ThirdPartyGate,
+                                   hooks.GuestGate))
+        self.assertTrue(issubclass(third_party_gate.GateWaiter,
+                                   hooks.GuestGateWaiter))
+        self.assertEqual(frozenset(),
+                         third_party_gate.GateWaiter.__abstractmethods__)
+
+    def test_an_incomplete_plugin_cannot_be_built(self):
+        class Incomplete(hooks.GuestGate):
+            pass
+        self.assertRaises(TypeError, Incomplete)
