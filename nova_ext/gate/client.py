@@ -19,6 +19,8 @@ import time
 from urllib import parse
 
 from oslo_log import log as logging
+import requests
+from urllib3 import util as urllib3_util
 
 from nova_ext.gate import event as gate_event
 from nova_ext.gate import transport
@@ -81,16 +83,36 @@ def sign(secret, data):
 
 
 def origin(url):
-    """(scheme, host, port) of an http(s) URL, None if it has none."""
+    """(scheme, host, port) that ``requests`` would connect to, or None.
+
+    The URL is read the way ``requests`` reads it (urllib3's parser, after
+    ``requests`` prepared it) and must read the same with the standard
+    library's parser: parsers that disagree (a backslash before an ``@``,
+    say) are how a URL that looks like the gate's reaches another host.
+    URLs with user information, white space or control characters are
+    refused outright: the gate's own URLs never need them.
+    """
+    if (not isinstance(url, str) or '\\' in url or
+            any(c.isspace() or ord(c) < 32 for c in url)):
+        return None
     try:
-        parts = parse.urlsplit(url)
-        port = parts.port
-    except (TypeError, ValueError, AttributeError):
+        prepared = requests.models.PreparedRequest()
+        prepared.prepare_url(url, None)
+        parts = urllib3_util.parse_url(prepared.url)
+        split = parse.urlsplit(prepared.url)
+        split_port = split.port
+        scheme = (parts.scheme or '').lower()
+        if (scheme not in _DEFAULT_PORTS or not parts.host or parts.auth or
+                split.username is not None):
+            return None
+        host = parts.host.lower()
+        port = parts.port or _DEFAULT_PORTS[scheme]
+        if ((split.hostname or '').lower() != host.strip('[]') or
+                (split_port or _DEFAULT_PORTS[scheme]) != port):
+            return None
+    except Exception:
         return None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return None
-    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+    return scheme, host, port
 
 
 def _valid_status_url(value, tag):

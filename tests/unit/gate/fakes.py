@@ -60,13 +60,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class FakeThirdParty(fixtures.Fixture):
     """Run the scriptable server for the duration of a test."""
 
-    def __init__(self, *answers):
+    def __init__(self, *answers, host='127.0.0.1', port=0):
         super().__init__()
         self.initial = list(answers) or [Answer(body={'status': 'pending'})]
+        self.host = host
+        self.port = port
 
     def _setUp(self):
         self.server = http.server.ThreadingHTTPServer(
-            ('127.0.0.1', 0), _Handler)
+            (self.host, self.port), _Handler)
         self.server.daemon_threads = True
         self.server.lock = threading.Lock()
         self.server.requests = []
@@ -78,9 +80,9 @@ class FakeThirdParty(fixtures.Fixture):
         self.addCleanup(thread.join, 5)
         self.addCleanup(self.server.server_close)
         self.addCleanup(self.server.shutdown)
-        self.url = 'http://127.0.0.1:%d/gate' % self.server.server_port
-        self.status_url = ('http://127.0.0.1:%d/status' %
-                           self.server.server_port)
+        self.url = 'http://%s:%d/gate' % (self.host, self.server.server_port)
+        self.status_url = ('http://%s:%d/status' %
+                           (self.host, self.server.server_port))
 
     def script(self, *answers):
         with self.server.lock:

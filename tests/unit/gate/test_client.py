@@ -255,7 +255,12 @@ class TestBounded(ClientTestCase):
         for url, same in (
                 ('https://gate.example.test/status/1', True),
                 ('https://GATE.example.test:443/s', True),
-                ('https://user@gate.example.test/s', True),
+                ('https://[::1]/s', False),
+                ('https://user@gate.example.test/s', False),
+                ('https://169.254.169.254\\@gate.example.test/s', False),
+                ('https://gate.example.test\\@169.254.169.254/s', False),
+                ('https://gate.example.test /s', False),
+                ('https://gate.example.test\t/s', False),
                 ('http://gate.example.test/s', False),
                 ('https://gate.example.test:8443/s', False),
                 ('https://169.254.169.254/latest/meta-data', False),
@@ -335,6 +340,30 @@ class TestStatusOrigin(ClientTestCase):
             't', time.monotonic() + 2)
         self.assertIn('is not on the origin of', str(exc))
         self.assertEqual([], other.requests)
+
+    def test_parser_confusion_never_reaches_another_host(self):
+        # urllib3 ends the host at a backslash, the standard library takes
+        # what follows the last '@': a status_url built on that difference
+        # looks like the gate's to one parser and goes to another host.
+        other = self.useFixture(fakes.FakeThirdParty(
+            fakes.Answer(body={'status': 'completed'}), host='127.0.0.2'))
+        tp = self.useFixture(fakes.FakeThirdParty(
+            port=other.server.server_port))
+        port = other.server.server_port
+        confused = 'http://127.0.0.2:%d\\@127.0.0.1:%d/status' % (port, port)
+        tp.script(fakes.Answer(code=202, body={
+            'status': 'pending', 'status_url': confused}))
+        gate_client = self.client(tp, secret='k3y')
+        answer = self.send(gate_client)
+        self.assertIsNone(answer.status_url)
+        self.assertRaises(client.DeliveryError, gate_client.get_status,
+                          confused, 't', time.monotonic() + 2)
+        self.assertEqual([], other.requests)
+
+    def test_ipv6_gate(self):
+        gate_client = self.client(url='https://[::1]:8443/gate')
+        self.assertTrue(gate_client.same_origin('https://[::1]:8443/s'))
+        self.assertFalse(gate_client.same_origin('https://[::2]:8443/s'))
 
     def test_downgrade_to_http_ignored(self):
         with requests_mock.Mocker() as m:
