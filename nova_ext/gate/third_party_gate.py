@@ -439,7 +439,10 @@ class GateWaiter(hooks.GuestGateWaiter):
         """
         try:
             self._join_request()
-            decision, detail = self._decision or self._wait_for_verdict()
+            decision = self._decision
+            if decision is not None and decision[0] == UNDELIVERABLE:
+                decision = self._queued_verdict() or decision
+            decision, detail = decision or self._wait_for_verdict()
         except GateDeletedError:
             LOG.info('%s', DELETED, instance=self.instance)
             self._record_finish(DELETED)
@@ -556,6 +559,32 @@ class GateWaiter(hooks.GuestGateWaiter):
                         instance=self.instance)
             return None
 
+    def _queued_verdict(self):
+        """A verdict already delivered by event, without waiting; or None.
+
+        An event's verdict beats what the request thread concluded: a third
+        party may post its rejection and then lose its HTTP answer (a
+        proxy's 502), and that rejection must not become an undeliverable
+        request that ``failure_policy = continue`` lets through.
+        """
+        while True:
+            status = self._waiter.next_status(time.monotonic())
+            if status is None:
+                return None
+            if status in (gate_client.COMPLETED, gate_client.FAILED):
+                return self._verdict_of(status)
+
+    def _verdict_of(self, status):
+        """The decision of a completed or failed event."""
+        if status == gate_client.COMPLETED:
+            return APPROVED, None
+        # The event schema has no reason: ask for it.
+        answer = self._lookup()
+        reason = None
+        if answer is not None and answer.status == gate_client.FAILED:
+            reason = answer.reason
+        return REJECTED, reason
+
     def _wait_for_verdict(self):
         while True:
             status = self._next_status()
@@ -571,15 +600,8 @@ class GateWaiter(hooks.GuestGateWaiter):
                             gate_client.COMPLETED else REJECTED,
                             answer.reason)
                 return TIMED_OUT, None
-            if status == gate_client.COMPLETED:
-                return APPROVED, None
-            if status == gate_client.FAILED:
-                # The event schema has no reason: ask for it.
-                answer = self._lookup()
-                reason = None
-                if answer is not None and answer.status == gate_client.FAILED:
-                    reason = answer.reason
-                return REJECTED, reason
+            if status in (gate_client.COMPLETED, gate_client.FAILED):
+                return self._verdict_of(status)
             # in-progress: a heartbeat.
             self.deadline = max(self.deadline, min(
                 time.monotonic() + self.timeout, self.max_deadline))

@@ -553,3 +553,25 @@ class TestInstancesAtStartup(GateTestCase):
         self.events[0].finish_time = timeutils.utcnow()
         self.gate.instances_at_startup(self.context, [self.instance()])
         self.assertFalse(self.failure.mock.called)
+
+
+class TestEventBeatsALostAnswer(GateTestCase):
+    """A verdict posted by event wins over a request that then failed."""
+
+    def test_rejection_then_lost_answer_under_continue(self):
+        # The third party posts its rejection, then its HTTP answer is lost
+        # (a proxy's 502): the rejection stands, continue or not.
+        self.third_party(fakes.Answer(code=502, delay=0.5))
+        self.flags(failure_policy='continue', timeout=3, max_total_wait=5,
+                   max_retries=0, group='third_party_gate')
+        waiter = self.gate.start(self.context, self.instance())
+        self.deliver_later('failed', lambda: waiter.tag, delay=0.1)
+        self.assertRaises(exception.GateRejected, waiter.wait)
+
+    def test_approval_then_lost_answer(self):
+        self.third_party(fakes.Answer(code=502, delay=0.5))
+        self.flags(failure_policy='fail', timeout=3, max_total_wait=5,
+                   max_retries=0, group='third_party_gate')
+        waiter = self.gate.start(self.context, self.instance())
+        self.deliver_later('completed', lambda: waiter.tag, delay=0.1)
+        self.assertEqual(driver.APPROVE, waiter.wait())
