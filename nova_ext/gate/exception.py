@@ -75,5 +75,9 @@ class GateDeleted(nova_exception.UnexpectedDeletingTaskStateError):
 
     Nova's own exception for a server deleted during its build, so that the
     compute manager takes its "disappeared during build" path: the build
-    ends quietly and the pending delete then removes the server.
+    ends quietly and the pending delete then removes the server. Not the
+    host's fault either (patch 0001): a user who gives up waiting for a
+    verdict must not push the host down the scheduler's weighers.
     """
+
+    host_fault = False
