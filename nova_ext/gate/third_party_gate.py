@@ -319,7 +319,10 @@ class GateWaiter(hooks.GuestGateWaiter):
     # -- the request ---------------------------------------------------
 
     def body(self):
-        """The gate request body (bytes), as PROTOCOL.md describes it."""
+        """The gate request body (bytes).
+
+        doc/source/reference/third-party-protocol.rst describes it.
+        """
         instance = self.instance
         flavor = instance.flavor
         image_meta = instance.image_meta

@@ -5,7 +5,8 @@
 # (AIO_TEMPEST_VENV); the plugin is the repo's nova_ext_tempest_plugin,
 # registered through the tempest.test_plugins entry point of setup.cfg.
 #
-# Usage: tools/aio/run-tempest.sh [REGEX]     (default: nova_ext_tempest_plugin)
+# Usage: tools/aio/run-tempest.sh [REGEX]
+#        (default: ^nova_ext_tempest_plugin\., the Zuul job's regex)
 
 set -o errexit
 set -o nounset
@@ -13,7 +14,7 @@ set -o pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-REGEX=${1:-nova_ext_tempest_plugin}
+REGEX=${1:-^nova_ext_tempest_plugin\.}
 TEMPEST_VERSION=${AIO_TEMPEST_VERSION:-47.0.0}
 WORKSPACE=$AIO_DIR/tempest
 TV=$AIO_TEMPEST_VENV

@@ -8,7 +8,8 @@
 # Usage: tools/aio/run.sh            (as root)
 # Env:   AIO_KEEP=1        leave the cloud running afterwards
 #        AIO_SKIP_TEMPEST=1 / AIO_SKIP_SMOKE=1   skip a part
-#        AIO_TEMPEST_REGEX  tests to run (default: nova_ext_tempest_plugin)
+#        AIO_TEMPEST_REGEX  tests to run (default: ^nova_ext_tempest_plugin\.,
+#                           the regex of the nova-ext-tempest Zuul job)
 
 set -o nounset
 set -o pipefail
@@ -58,6 +59,6 @@ if [[ ${AIO_SKIP_SMOKE:-0} != 1 ]]; then
 fi
 if [[ ${AIO_SKIP_TEMPEST:-0} != 1 ]]; then
     part tempest bash "$TOOLS/run-tempest.sh" \
-        "${AIO_TEMPEST_REGEX:-nova_ext_tempest_plugin}" || rc=1
+        "${AIO_TEMPEST_REGEX:-^nova_ext_tempest_plugin\.}" || rc=1
 fi
 exit $rc
