@@ -61,6 +61,14 @@ function check_nova_ext_patches {
 # it starts nova-compute, which happens after this phase.
 function configure_nova_ext {
     if [[ "$NOVA_EXT_GATE_ENABLED" == "True" ]]; then
+        # settings defaults these to SERVICE_PASSWORD, which stack.sh may
+        # only read (read_password) after sourcing settings: never sign
+        # with, or create a user with, an empty secret.
+        NOVA_EXT_GATE_SECRET=${NOVA_EXT_GATE_SECRET:-$SERVICE_PASSWORD}
+        NOVA_EXT_GATE_PASSWORD=${NOVA_EXT_GATE_PASSWORD:-$SERVICE_PASSWORD}
+        if [[ -z "$NOVA_EXT_GATE_SECRET" || -z "$NOVA_EXT_GATE_PASSWORD" ]]; then
+            die $LINENO "NOVA_EXT_GATE_SECRET and NOVA_EXT_GATE_PASSWORD (or SERVICE_PASSWORD) must not be empty"
+        fi
         iniset $NOVA_CONF third_party_gate enabled True
         iniset $NOVA_CONF third_party_gate url "$NOVA_EXT_GATE_URL"
         iniset $NOVA_CONF third_party_gate secret "$NOVA_EXT_GATE_SECRET"
@@ -91,9 +99,12 @@ function configure_nova_ext {
         iniset $NOVA_CONF DEFAULT multi_instance_display_name_template_enabled False
     fi
 
-    # The name counter table lives in the Nova API database, which
-    # init_nova created before this phase.
-    $NOVA_EXT_BIN_DIR/nova-ext-manage --config-file $NOVA_CONF db sync
+    # The name counter tables live in the Nova API database, which
+    # init_nova created before this phase, on the nodes that run nova-api
+    # (a compute-only node has no [api_database] connection).
+    if is_service_enabled n-api; then
+        $NOVA_EXT_BIN_DIR/nova-ext-manage --config-file $NOVA_CONF db sync
+    fi
 }
 
 # create_nova_ext_accounts() - the reporter role and the reference's user

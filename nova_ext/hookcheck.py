@@ -34,6 +34,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from nova_ext import conf as ext_conf
+from nova_ext.conf import naming as naming_conf
 
 LOG = logging.getLogger(__name__)
 
@@ -41,21 +42,33 @@ LOG = logging.getLogger(__name__)
 class Hook(object):
     """A feature's option, and the hook point it needs in Nova."""
 
-    def __init__(self, group, option, module, namespace, patch):
+    def __init__(self, group, option, module, namespace, patch,
+                 is_on=None):
         self.group = group
         self.option = option
         self.module = module
         self.namespace = namespace
         self.patch = patch
+        self._is_on = is_on
+
+    def is_on(self, conf):
+        """Whether the feature is configured on in ``conf``."""
+        if self._is_on is not None:
+            return self._is_on(conf)
+        group = conf if self.group == 'DEFAULT' else conf[self.group]
+        return bool(group[self.option])
 
 
 # The hooks nova-api needs. The gate's own hook (nova.virt.libvirt.
 # guest_gates) is nova-compute's; on nova-api the gate needs the event
 # extension point, which admits third-party-gate events.
 API_HOOKS = (
+    # Naming is on when the switch says so or, unset, when the template or
+    # the force flag is set in the configuration.
     Hook('DEFAULT', 'multi_instance_display_name_template_enabled',
          'nova.compute.api', 'nova.compute.api.instance_namers',
-         '0003-compute-api-instance-namers.patch'),
+         '0003-compute-api-instance-namers.patch',
+         is_on=naming_conf.enabled),
     Hook('third_party_gate', 'enabled',
          'nova.objects.external_event', 'nova.external_events',
          '0001-external-event-extensions.patch'),
@@ -78,8 +91,7 @@ def missing_hooks(conf, hooks=API_HOOKS):
     ext_conf.register_opts(conf)
     missing = []
     for hook in hooks:
-        group = conf if hook.group == 'DEFAULT' else conf[hook.group]
-        if group[hook.option] and hook.namespace not in read_source(
+        if hook.is_on(conf) and hook.namespace not in read_source(
                 hook.module):
             missing.append(hook)
     return missing

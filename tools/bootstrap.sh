@@ -11,6 +11,19 @@ VENV=${NOVA_EXT_VENV:-$REPO/.venv}
 PYTHON=${PYTHON:-python3}
 
 if [ ! -x "$VENV/bin/python" ]; then
+    # Debian's python3 makes venvs only with python3-venv, which a minimal
+    # Debian 12 lacks.
+    if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "bootstrap: $PYTHON cannot create venvs;" \
+                "install python3-venv (as root: apt-get install" \
+                "python3-venv)" >&2
+            exit 1
+        fi
+        # shellcheck source=lib/apt.sh
+        source "$REPO/tools/lib/apt.sh"
+        install_missing_packages /dev/stderr python3-venv
+    fi
     echo "bootstrap: creating $VENV"
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip

@@ -94,6 +94,17 @@ class HookCheckTest(testtools.TestCase):
         self.assertEqual([], hookcheck.register())
         self.assertEqual('', self.logs.output)
 
+    def test_naming_on_without_its_switch_is_reported(self):
+        # The switch unset: forcing the template (or setting it) is what
+        # turns naming on.
+        self._unpatch()
+        hookcheck.missing_hooks(self.conf, hooks=())
+        self.conf.set_override('enabled', False, group='third_party_gate')
+        self.conf.set_override('force_multi_instance_display_name', True)
+        self.assertEqual(['multi_instance_display_name_template_enabled'],
+                         [h.option for h in
+                          hookcheck.missing_hooks(self.conf)])
+
     def test_only_the_feature_on_is_reported(self):
         self._unpatch()
         self._enable(gate=False, naming=True)

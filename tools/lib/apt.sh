@@ -1,5 +1,6 @@
 #!/bin/bash
-# Shared by tools/db-servers.sh and tools/aio/deploy.sh (source it).
+# Shared by tools/bootstrap.sh, tools/db-servers.sh and tools/aio/deploy.sh
+# (source it).
 
 # install_missing_packages LOG PKG...: apt-get install the packages that are
 # not installed yet, so that re-runs need no network. Package scripts must

@@ -217,6 +217,48 @@ class DevStackPluginTestCase(testtools.TestCase):
               'sync')],
             self._commands_named(commands, 'nova-ext-manage'))
 
+    def test_compute_only_node_creates_no_tables(self):
+        # lib/nova writes [api_database] connection only where nova-api
+        # runs: a compute-only node must not run db sync (it would die).
+        commands, _, _ = self.run_plugin(
+            'stack', 'post-config', ENABLED_SERVICES='n-cpu')
+        self.assertEqual([], self._commands_named(commands,
+                                                  'nova-ext-manage'))
+        ini = self.read_ini(self.nova_conf)
+        self.assertEqual('True', ini['third_party_gate']['enabled'])
+
+    def test_empty_secret_stops_stack(self):
+        # SERVICE_PASSWORD unset when settings were sourced and still empty:
+        # the gate must not sign with an empty secret.
+        _, _, err = self.run_plugin('stack', 'post-config',
+                                    expect_failure=True, SERVICE_PASSWORD='')
+        self.assertIn('must not be empty', err)
+
+    def test_local_conf_example_is_valid_bash(self):
+        # stack.sh sources localrc before errexit: a syntax error there
+        # silently drops every later line.
+        for path, start in (
+                (os.path.join(REPO, 'devstack', 'local.conf.example'),
+                 '[[local|localrc]]'),
+                (os.path.join(REPO, 'doc', 'source', 'install',
+                              'devstack.rst'), '[[local|localrc]]')):
+            with open(path) as f:
+                text = f.read()
+            section = text[text.index(start) + len(start):]
+            lines = []
+            for line in section.splitlines():
+                # The next section, or the end of the docs' code block.
+                if line.strip().startswith('[[') or (
+                        path.endswith('.rst') and line.strip() and
+                        not line[0].isspace()):
+                    break
+                lines.append(line.strip())
+            proc = subprocess.run(['bash', '-n'], input='\n'.join(lines),
+                                  capture_output=True, text=True)
+            self.assertEqual(0, proc.returncode, (path, proc.stderr))
+            self.assertIn("NOVA_EXT_NAME_TEMPLATE='%(name)s%(count)d'",
+                          lines, path)
+
     def test_post_config_options_are_nova_ext_options(self):
         # Every option the plugin writes is one nova_ext defines, and its
         # value is valid for the option's type and choices.

@@ -129,6 +129,11 @@ def _load_tests_dir():
                          PLUGIN_PACKAGE)
 
 
+def job_names(entries):
+    """Names of a pipeline's jobs: a name, or a one-key variant dict."""
+    return [e if isinstance(e, str) else next(iter(e)) for e in entries]
+
+
 def select(regex, test_ids):
     """What stestr (``tempest run --regex``) selects: re.search."""
     pattern = re.compile(regex)
@@ -156,7 +161,7 @@ class ZuulConfigTest(testtools.TestCase):
         self.assertEqual(set(), set(project['templates']) - set(templates))
         for template in templates.values():
             for pipeline in ('check', 'gate'):
-                jobs = template[pipeline]['jobs']
+                jobs = job_names(template[pipeline]['jobs'])
                 self.assertEqual(set(), set(jobs) - UPSTREAM_JOBS -
                                  set(self.jobs), pipeline)
                 # The issue's list: pep8, unit, functional, docs,
@@ -166,6 +171,34 @@ class ZuulConfigTest(testtools.TestCase):
                             'build-openstack-releasenotes'):
                     self.assertIn(job, jobs, pipeline)
                 self.assertEqual(set(), set(self.jobs) - set(jobs))
+
+    def test_everything_runs_against_2026_2(self):
+        # Zuul checks out master for a required project without the
+        # change's branch: the tempest job must ask for Nova 2026.2 and the
+        # tox jobs for the 2026.2 upper-constraints.
+        self.assertEqual('stable/2026.2',
+                         self.tempest_job.get('override-checkout'))
+        pinned = {'name': 'openstack/requirements',
+                  'override-checkout': 'stable/2026.2'}
+        for name, job in self.jobs.items():
+            if 'tox_envlist' in job.get('vars', {}) and \
+                    job['parent'] != 'devstack-tempest':
+                self.assertIn(pinned, job.get('required-projects', []) or
+                              self.jobs[job['parent']]['required-projects'],
+                              name)
+        for template in self.config['project-template'].values():
+            for entry in template['check']['jobs']:
+                if isinstance(entry, dict):
+                    (name, variant), = entry.items()
+                    self.assertIn(pinned, variant['required-projects'], name)
+                else:
+                    self.assertTrue(entry in self.jobs or
+                                    entry == 'build-openstack-releasenotes',
+                                    entry)
+
+    def test_functional_jobs_require_the_db_servers(self):
+        env = self.jobs['nova-ext-functional']['vars']['tox_environment']
+        self.assertEqual('1', env['NOVA_EXT_REQUIRE_DB_SERVERS'])
 
     def test_tox_envs_exist(self):
         parser = configparser.ConfigParser(interpolation=None)
@@ -197,7 +230,7 @@ class ZuulConfigTest(testtools.TestCase):
                     self.tempest_job['irrelevant-files']]
         for path in ('devstack/plugin.sh', 'devstack/settings',
                      'patches/0002-libvirt-guest-gates.patch',
-                     'nova_ext/gate/driver.py',
+                     'nova_ext/gate/third_party_gate.py',
                      'nova_ext_tempest_plugin/tests/api/test_gate.py',
                      'requirements.txt', 'pyproject.toml', 'setup.cfg',
                      'zuul.d/jobs.yaml', 'tests/devstack/check-tempest'
