@@ -22,8 +22,8 @@ from oslo_concurrency import lockutils
 import nova.conf
 from nova_ext.conf import third_party_gate as gate_conf
 from nova_ext.gate import exception as gate_exc
+from nova_ext.gate import records
 from nova_ext.gate import registry
-from nova_ext.gate import third_party_gate as gate_driver
 from nova_ext.policies import enforcer
 from nova_ext.reference import events as ref_events
 from nova_ext.reference import fixture as ref_fixture
@@ -174,7 +174,7 @@ class GateTestBase(base.ServersTestBase):
         def finished():
             request_id, events = self.gate_events(server)
             gate = [e for e in events
-                    if e['event'] == gate_driver.ACTION_EVENT]
+                    if e['event'] == records.ACTION_EVENT]
             if gate and gate[0]['finish_time']:
                 return request_id, gate
         request_id, gate = self.wait_for(finished, what='the gate event')

@@ -17,8 +17,8 @@ from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.functional.api import client
 
 from nova_ext.gate import hook as gate_hook
+from nova_ext.gate import records
 from nova_ext.gate import registry
-from nova_ext.gate import third_party_gate as gate_driver
 from tests.functional.gate import test_gate
 
 
@@ -131,7 +131,7 @@ class TestRestartDuringTheWait(InvariantTestBase):
                       'the third-party gate', self.stdlog.logger.output)
         _, event = self.gate_event(server)
         self.assertEqual('Error', event['result'])
-        self.assertEqual(gate_driver.RESTARTED, event['details'])
+        self.assertEqual(records.RESTARTED, event['details'])
 
         self.try_everything(server)
         # An admin's os-resetState does not make it startable either.
@@ -268,7 +268,7 @@ class TestDeleteDuringTheWait(InvariantTestBase):
             server['id']))
         self.assertEqual([], self.neutron.list_ports(
             is_admin=True, device_id=server['id'])['ports'])
-        self.assertIn(gate_driver.DELETED, self.stdlog.logger.output)
+        self.assertIn(records.DELETED, self.stdlog.logger.output)
 
 
 class TestSpawnFailsBeforeTheWait(InvariantTestBase):
@@ -289,4 +289,4 @@ class TestSpawnFailsBeforeTheWait(InvariantTestBase):
         self.assertEqual([], registry.REGISTRY.waiting(server['id']))
         _, event = self.gate_event(server)
         self.assertEqual('Error', event['result'])
-        self.assertEqual(gate_driver.SPAWN_FAILED, event['details'])
+        self.assertEqual(records.SPAWN_FAILED, event['details'])

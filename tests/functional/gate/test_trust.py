@@ -179,7 +179,7 @@ class TestFaults(test_gate.GateTestBase):
         self.assert_clean(server, UNAUTHORIZED, tp.port)
         self.assertEqual(1, len(tp.requests))
         self.assertRegex(self.stdlog.logger.output,
-                         r'ERROR \[nova_ext.gate.third_party_gate\] '
+                         r'ERROR \[nova_ext.gate.waiter\] '
                          r'.*Third-party gate '
                          r'configuration error: .* refused with HTTP 401')
 
