@@ -19,10 +19,10 @@ from nova.tests.functional.api import client
 from nova_ext.gate import hook as gate_hook
 from nova_ext.gate import records
 from nova_ext.gate import registry
-from tests.functional.gate import test_gate
+from nova_ext.testing import harness
 
 
-class InvariantTestBase(test_gate.GateTestBase):
+class InvariantTestBase(harness.GateTestBase):
     """GateTestBase that also records which guests were ever resumed."""
 
     def setUp(self):
