@@ -24,6 +24,7 @@ from nova.db.api import api as api_db_api
 from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.functional.api import client
 from nova.tests.functional.libvirt import base
+from oslo_concurrency import lockutils
 
 import nova.conf
 from nova_ext.conf import third_party_gate as gate_conf
@@ -237,3 +238,62 @@ class GateTestBase(base.ServersTestBase):
 
     def network(self):
         return [{'uuid': self.neutron.network_1['id']}]
+
+    def delete_and_assert_released(self, server):
+        """Delete the server; its guest, allocations and ports are gone."""
+        self._delete_server(server)
+        self.assertIsNone(self.domain_state(server))
+        self.assertEqual({}, self._get_allocations_by_server_uuid(
+            server['id']))
+        self.assertEqual([], self.neutron.list_ports(
+            is_admin=True, device_id=server['id'])['ports'])
+
+    def restart_while_waiting(self):
+        """Restart nova-compute while a guest waits at the gate.
+
+        :returns: the (manual) third party, the server, the gate's tag and
+            what :meth:`_end_old_thread` needs at the end of the test.
+        """
+        tp = self.third_party(mode='manual')
+        self.flags(timeout=30, max_total_wait=30, group='third_party_gate')
+        server = self.boot('good', expected=None, networks=self.network())
+        tag = self.wait_for_waiter(server, tp)
+        self.wait_for_paused(server)
+        self.restart_compute_service('compute1')
+        return tp, server, tag, self._process_death(server, tag)
+
+    def _process_death(self, server, tag):
+        """Forget what the stopped service's process held in memory.
+
+        In-process, its build thread still waits at the gate: its waiter is
+        in the (process-wide) registry and it holds the instance lock. A
+        real restart loses both with the process. Returns what the test
+        needs to end that thread afterwards.
+        """
+        waiter = registry.REGISTRY._waiters[(server['id'], tag)]
+        registry.REGISTRY.unregister(waiter)
+        # Holding the waiter's condition freezes the old thread at its next
+        # wake-up, as dead as the process would be (it would otherwise
+        # notice the server's delete, like a live gate does).
+        waiter._cond.acquire()
+        lock = lockutils.internal_lock(server['id'])
+        lock.release()
+        # Also when the test fails: the harness waits for its threads.
+        self.addCleanup(self._end_old_thread, waiter, lock)
+        return waiter, lock
+
+    def _end_old_thread(self, waiter, lock):
+        """Let the old build thread end, after the test's assertions."""
+        if getattr(waiter, 'ended', False):
+            return
+        waiter.ended = True
+        lock.acquire()
+        waiter._statuses.append('failed')
+        waiter._cond.notify_all()
+        waiter._cond.release()
+
+        def released():
+            if lock.acquire(blocking=False):
+                lock.release()
+                return True
+        self.wait_for(released, what='the old build thread to end')

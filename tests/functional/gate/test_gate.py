@@ -16,7 +16,6 @@ import fixtures
 from nova import context as nova_context
 from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.functional.api import client
-from oslo_concurrency import lockutils
 
 from nova_ext.gate import exception as gate_exc
 from nova_ext.gate import registry
@@ -455,50 +454,8 @@ class TestGateSelection(harness.GateTestBase):
 class TestGateComputeRestart(harness.GateTestBase):
     """nova-compute restarts while a guest waits at the gate."""
 
-    def _process_death(self, server, tag):
-        """Forget what the stopped service's process held in memory.
-
-        In-process, its build thread still waits at the gate: its waiter is
-        in the (process-wide) registry and it holds the instance lock. A
-        real restart loses both with the process. Returns what the test
-        needs to end that thread afterwards.
-        """
-        waiter = registry.REGISTRY._waiters[(server['id'], tag)]
-        registry.REGISTRY.unregister(waiter)
-        # Holding the waiter's condition freezes the old thread at its next
-        # wake-up, as dead as the process would be (it would otherwise
-        # notice the server's delete, like a live gate does).
-        waiter._cond.acquire()
-        lock = lockutils.internal_lock(server['id'])
-        lock.release()
-        # Also when the test fails: the harness waits for its threads.
-        self.addCleanup(self._end_old_thread, waiter, lock)
-        return waiter, lock
-
-    def _end_old_thread(self, waiter, lock):
-        """Let the old build thread end, after the test's assertions."""
-        if getattr(waiter, 'ended', False):
-            return
-        waiter.ended = True
-        lock.acquire()
-        waiter._statuses.append('failed')
-        waiter._cond.notify_all()
-        waiter._cond.release()
-
-        def released():
-            if lock.acquire(blocking=False):
-                lock.release()
-                return True
-        self.wait_for(released, what='the old build thread to end')
-
     def test_restart_while_waiting(self):
-        tp = self.third_party(mode='manual')
-        self.flags(timeout=30, max_total_wait=30, group='third_party_gate')
-        server = self.boot('good', expected=None, networks=self.network())
-        tag = self.wait_for_waiter(server, tp)
-        self.wait_for_paused(server)
-        self.restart_compute_service('compute1')
-        old = self._process_death(server, tag)
+        tp, server, tag, old = self.restart_while_waiting()
         # _init_instance: a BUILDING instance goes to ERROR (without a
         # fault); the guest is left paused, never resumed.
         server = self._wait_for_state_change(server, 'ERROR',
@@ -515,11 +472,6 @@ class TestGateComputeRestart(harness.GateTestBase):
                          self.domain_state(server))
 
         # Deleting the server releases everything.
-        self._delete_server(server)
-        self.assertIsNone(self.domain_state(server))
-        self.assertEqual({}, self._get_allocations_by_server_uuid(
-            server['id']))
-        self.assertEqual([], self.neutron.list_ports(
-            is_admin=True, device_id=server['id'])['ports'])
+        self.delete_and_assert_released(server)
         self.assertEqual(1, len(tp.requests))
         self._end_old_thread(*old)

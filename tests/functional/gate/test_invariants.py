@@ -115,13 +115,7 @@ class TestRestartDuringTheWait(InvariantTestBase):
         self.refused(self.api, uid, 'os-start', None)
 
     def test_restart_then_every_way_to_run_the_guest(self):
-        tp = self.third_party(mode='manual')
-        self.flags(timeout=30, max_total_wait=30, group='third_party_gate')
-        server = self.boot('good', expected=None, networks=self.network())
-        tag = self.wait_for_waiter(server, tp)
-        self.wait_for_paused(server)
-        self.restart_compute_service('compute1')
-        old = self._process_death(server, tag)
+        tp, server, _, old = self.restart_while_waiting()
         server = self._wait_for_state_change(server, 'ERROR',
                                              wait_for_fault_key=False)
 
@@ -146,12 +140,7 @@ class TestRestartDuringTheWait(InvariantTestBase):
 
         # Recovery: delete it (everything released), create it again (the
         # gate is asked again).
-        self._delete_server(server)
-        self.assertIsNone(self.domain_state(server))
-        self.assertEqual({}, self._get_allocations_by_server_uuid(
-            server['id']))
-        self.assertEqual([], self.neutron.list_ports(
-            is_admin=True, device_id=server['id'])['ports'])
+        self.delete_and_assert_released(server)
         again = self.boot('good', expected=None, networks=self.network())
         tp.decide(self.wait_for_waiter(again, tp), 'completed')
         self._wait_for_state_change(again, 'ACTIVE')
