@@ -38,13 +38,11 @@ import time
 
 from oslo_utils import timeutils
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__))))
-from tests import script  # noqa: E402
+from nova_ext.testing import script
 script.setup(os.environ.get('NOVA_EXT_BENCH_LOG', 'gate_bench.log'))
 
 from nova_ext.gate import registry  # noqa: E402
-from tests.functional.gate import test_gate  # noqa: E402
+from nova_ext.testing import harness  # noqa: E402
 
 say = script.say
 ARGS = None
@@ -54,7 +52,7 @@ def _time(value):
     return timeutils.parse_isotime(value).replace(tzinfo=None)
 
 
-class GateBench(test_gate.GateTestBase):
+class GateBench(harness.GateTestBase):
 
     def start_compute(self, *args, **kwargs):
         # Before the compute starts: in threading mode the limit sizes the
@@ -191,7 +189,7 @@ class GateBench(test_gate.GateTestBase):
         return self.third_party(mode='async', delay=delay)
 
     def _overlap(self, count, delay):
-        limit = test_gate.CONF.max_concurrent_builds
+        limit = harness.CONF.max_concurrent_builds
         say('2. %d boots in one request; [DEFAULT] max_concurrent_builds = '
             '%d' % (count, limit))
         self.flags(enabled=False, group='third_party_gate')
@@ -207,7 +205,7 @@ class GateBench(test_gate.GateTestBase):
                 on - off, on / off, count, count * delay))
 
     def _cap(self, delay):
-        limit = test_gate.CONF.max_concurrent_builds
+        limit = harness.CONF.max_concurrent_builds
         count = 2 * limit
         say('3. %d boots in one request, every verdict %.1f s after its '
             'request: open gates are capped by max_concurrent_builds = %d' %

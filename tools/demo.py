@@ -10,16 +10,14 @@ It boots three servers and prints each one's life cycle as a user sees it
 approves, one it rejects, one it never answers. Then it shows the
 display-name count: test, sample, test, and a 3-server multi-create of test.
 
-The harness pieces are the functional tests' own (tests/functional), so
+The harness is the functional tests' own (nova_ext.testing.harness), so
 that the demo shows exactly what the tests check.
 """
 
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__))))
-from tests import script  # noqa: E402
+from nova_ext.testing import script
 script.setup(os.environ.get('NOVA_EXT_DEMO_LOG', 'demo.log'))
 
 import time  # noqa: E402
@@ -27,8 +25,7 @@ import time  # noqa: E402
 from nova.tests.fixtures import libvirt as fakelibvirt  # noqa: E402
 
 from nova_ext.conf import naming as naming_conf  # noqa: E402
-from tests.functional.gate import test_gate  # noqa: E402
-from tests.functional.naming import fixtures as naming_fixtures  # noqa: E402
+from nova_ext.testing import harness  # noqa: E402
 
 GUEST_STATES = {
     None: 'no guest',
@@ -41,17 +38,17 @@ GUEST_STATES = {
 say = script.say
 
 
-class Demo(test_gate.GateTestBase):
+class Demo(harness.GateTestBase):
     """The demo, as one run of the functional harness."""
 
     def _setup_services(self):
         # The API loads the namer when it starts: options and the counter
         # table first (nova-ext-manage db sync on a real cloud).
-        naming_conf.register_opts(test_gate.CONF)
+        naming_conf.register_opts(harness.CONF)
         self.flags(multi_instance_display_name_template_enabled=True,
                    multi_instance_display_name_template='%(name)s%(count)d',
                    force_multi_instance_display_name=True)
-        self.useFixture(naming_fixtures.CounterTable())
+        self.useFixture(harness.CounterTable())
         super()._setup_services()
 
     def life_cycle(self, name, timeout):
@@ -102,7 +99,7 @@ class Demo(test_gate.GateTestBase):
             'the reference third party at %s (asynchronous, answers after '
             '1 s; [third_party_gate] timeout = %d s)' % (
                 self._nova_version(), tp.url,
-                test_gate.CONF.third_party_gate.timeout))
+                harness.CONF.third_party_gate.timeout))
         say()
         outcomes = []
         for label, name in (('approved', 'approved'),

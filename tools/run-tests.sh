@@ -108,7 +108,7 @@ build_docs() {
 style() {
     flake8 && bashate -i E006 devstack/plugin.sh devstack/settings \
         tools/*.sh tools/lib/*.sh tools/aio/*.sh benchmarks/*.sh \
-        tests/devstack/*.sh tests/unit/devstack/*.sh .ci/run
+        tests/tempest_plugin/*.sh tests/unit/devstack/*.sh .ci/run
 }
 
 for suite in "${SUITES[@]}"; do

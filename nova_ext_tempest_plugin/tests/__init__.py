@@ -1,0 +1,2 @@
+"""nova-ext's tempest tests: ``base`` (shared steps), ``api`` and
+``scenario``."""

@@ -69,8 +69,9 @@ class PyprojectTest(testtools.TestCase):
             module, _, attr = value.partition(':')
             if group == 'tempest.test_plugins':
                 # The tempest plugin imports tempest, which lives in
-                # tempest's own venv (tests/devstack/check-tempest-plugin.sh
-                # loads it there); here its module must at least exist.
+                # tempest's own venv (loaded there by
+                # tests/tempest_plugin/check-tempest-plugin.sh); here its
+                # module must at least exist.
                 self.assertIsNotNone(importlib.util.find_spec(module), value)
                 continue
             obj = importlib.import_module(module)

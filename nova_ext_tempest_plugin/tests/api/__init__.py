@@ -1,0 +1,1 @@
+"""API tests: one feature of nova-ext through the compute API each."""

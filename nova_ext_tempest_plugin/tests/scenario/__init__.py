@@ -1,0 +1,1 @@
+"""Scenario tests: gated servers booted side by side, each to its verdict."""

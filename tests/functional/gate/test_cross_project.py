@@ -10,18 +10,19 @@ post any other event.
 from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.functional.api import client
 
-from tests.functional.gate import test_gate
+from nova_ext.testing import harness
+
 
 SERVICE_PROJECT = 'c0ffee00c0ffee00c0ffee00c0ffee00'
 
 
-class TestReporterInAnotherProject(test_gate.GateTestBase):
+class TestReporterInAnotherProject(harness.GateTestBase):
 
     def setUp(self):
         super().setUp()
         self.service_reporter = client.TestOpenStackClient(
             'gate-service', self.api.base_url, project_id=SERVICE_PROJECT,
-            roles=[test_gate.REPORTER_ROLE])
+            roles=[harness.REPORTER_ROLE])
         self.service_reporter.microversion = '2.93'
 
     def test_verdict_for_a_server_of_another_project(self):

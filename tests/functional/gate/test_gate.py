@@ -16,241 +16,15 @@ import fixtures
 from nova import context as nova_context
 from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.functional.api import client
-from nova.tests.functional.libvirt import base
-from oslo_concurrency import lockutils
 
-import nova.conf
-from nova_ext.conf import third_party_gate as gate_conf
 from nova_ext.gate import exception as gate_exc
 from nova_ext.gate import registry
-from nova_ext.gate import third_party_gate as gate_driver
 from nova_ext.policies import enforcer
-from nova_ext.reference import events as ref_events
-from nova_ext.reference import fixture as ref_fixture
+from nova_ext.testing import harness
 from tests.unit.gate import fakes
 
-CONF = nova.conf.CONF
-SECRET = 's3cret'
-REPORTER_ROLE = 'third_party_gate_reporter'
 
-
-class GateTestBase(base.ServersTestBase):
-    """A libvirt compute with the gate enabled and a reporter user."""
-
-    # The build must run beside the API calls: a boot waiting at the gate
-    # would otherwise block the POST /servers that started it.
-    CAST_AS_CALL = False
-    microversion = '2.93'
-    ADMIN_API = False
-
-    def setUp(self):
-        super().setUp()
-        self._fake_libvirt_honours_start_paused()
-        gate_conf.register_opts(CONF)
-        self.addCleanup(enforcer.reset)
-        self.admin_api = self.api_fixture.admin_api
-        self.admin_api.microversion = '2.93'
-        self.reporter_api = client.TestOpenStackClient(
-            'reporter', self.api.base_url, project_id=self.api.project_id,
-            roles=[REPORTER_ROLE])
-        self.reporter_api.microversion = '2.93'
-        # Tests point url at their own third party once it runs.
-        self.flags(enabled=True, url='http://127.0.0.1:9/unset',
-                   secret=SECRET, timeout=3, max_total_wait=6,
-                   request_timeout=1, max_retries=1, retry_backoff=0.1,
-                   group='third_party_gate')
-        self.start_compute('compute1')
-
-    def _fake_libvirt_honours_start_paused(self):
-        """Make fakelibvirt start a guest paused when asked, as libvirt does.
-
-        fakelibvirt ignores VIR_DOMAIN_START_PAUSED and counts only running
-        guests as active; real libvirt starts the guest paused and counts it
-        as active. Without this the tests could not see what the gate is
-        for: a guest that exists but does not run.
-        """
-        create = fakelibvirt.Domain.createWithFlags
-
-        def createWithFlags(dom, flags):
-            create(dom, flags)
-            if flags & fakelibvirt.VIR_DOMAIN_START_PAUSED:
-                dom._state = fakelibvirt.VIR_DOMAIN_PAUSED
-
-        def isActive(dom):
-            return int(dom._state in (fakelibvirt.VIR_DOMAIN_RUNNING,
-                                      fakelibvirt.VIR_DOMAIN_PAUSED))
-
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova.tests.fixtures.libvirt.Domain.createWithFlags',
-            createWithFlags))
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova.tests.fixtures.libvirt.Domain.isActive', isActive))
-
-    # -- helpers -----------------------------------------------------------
-
-    def _wait_for_state_change(self, server, expected_status,
-                               max_retries=120, wait_for_fault_key=True):
-        """The harness's wait, with a budget for a loaded CI host (~60 s).
-
-        It returns as soon as the state is reached; only a failing test
-        waits the whole budget.
-        """
-        return super()._wait_for_state_change(
-            server, expected_status, max_retries=max_retries,
-            wait_for_fault_key=wait_for_fault_key)
-
-    def third_party(self, **kwargs):
-        """Start the reference third party and point the gate at it."""
-        kwargs.setdefault('secret', SECRET)
-        if kwargs.get('mode', 'sync') != 'sync':
-            kwargs.setdefault('nova', ref_events.NovaEventPoster.from_endpoint(
-                self.api.base_url, headers=ref_events.reporter_headers(
-                    project_id=self.api.project_id)))
-        tp = self.useFixture(
-            ref_fixture.ReferenceThirdPartyFixture(**kwargs)).server
-        self.flags(url=tp.url, group='third_party_gate')
-        return tp
-
-    def boot(self, name='server', expected='ACTIVE', networks='none',
-             **kwargs):
-        body = self._build_server(name=name, networks=networks, **kwargs)
-        server = self.api.post_server({'server': body})
-        if expected:
-            server = self._wait_for_state_change(server, expected)
-        return server
-
-    def connection(self, host='compute1'):
-        return self.computes[host].driver._host.get_connection()
-
-    def domain_state(self, server, host='compute1'):
-        """The fakelibvirt state of the server's guest, None if none."""
-        try:
-            dom = self.connection(host).lookupByUUIDString(server['id'])
-        except fakelibvirt.libvirtError:
-            return None
-        return dom.info()[0]
-
-    def wait_for(self, predicate, timeout=60, what='condition'):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.05)
-        self.fail('timed out waiting for %s' % what)
-
-    def wait_for_waiter(self, server, tp=None):
-        """The tag of the gate waiting for the server.
-
-        With ``tp``, also wait until the third party recorded the request
-        (the waiter is registered before the request is sent).
-        """
-        tag = self.wait_for(
-            lambda: registry.REGISTRY.waiting(server['id']),
-            what='the gate of %s' % server['id'])[0]
-        if tp is not None:
-            self.wait_for(
-                lambda: [r for r in tp.requests
-                         if r.body and r.body['tag'] == tag and
-                         r.response_status is not None],
-                what='the gate request of %s' % server['id'])
-        return tag
-
-    def wait_for_paused(self, server):
-        self.wait_for(
-            lambda: self.domain_state(server) == fakelibvirt.VIR_DOMAIN_PAUSED,
-            what='the guest of %s to be paused' % server['id'])
-
-    def gate_events(self, server):
-        """The nova_ext_third_party_gate events of the create action."""
-        actions = self.admin_api.get_instance_actions(server['id'])
-        create = [a for a in actions if a['action'] == 'create'][0]
-        action = self.admin_api.api_get(
-            '/servers/%s/os-instance-actions/%s' % (
-                server['id'], create['request_id'])).body['instanceAction']
-        return create['request_id'], action['events']
-
-    def gate_event(self, server):
-        def finished():
-            request_id, events = self.gate_events(server)
-            gate = [e for e in events
-                    if e['event'] == gate_driver.ACTION_EVENT]
-            if gate and gate[0]['finish_time']:
-                return request_id, gate
-        request_id, gate = self.wait_for(finished, what='the gate event')
-        self.assertEqual(1, len(gate))
-        return request_id, gate[0]
-
-    def post_event(self, server_uuid, tag, status='completed',
-                   name='third-party-gate', api=None, **kwargs):
-        api = api or self.reporter_api
-        kwargs.setdefault('check_response_status', [200, 207, 400, 403, 404])
-        return api.api_post('/os-server-external-events', {'events': [
-            {'name': name, 'server_uuid': server_uuid, 'tag': tag,
-             'status': status}]}, **kwargs)
-
-    def assert_released(self, server, fault):
-        """An ERROR server that holds nothing any more."""
-        server = self.api.get_server(server['id'])
-        self.assertEqual('ERROR', server['status'])
-        self.assertEqual(
-            'Build of instance %s aborted: %s' % (server['id'], fault),
-            server['fault']['message'])
-        self.assertEqual({}, self._get_allocations_by_server_uuid(
-            server['id']))
-        self.assertIsNone(self.domain_state(server))
-        self.assertEqual([], self.neutron.list_ports(
-            is_admin=True, device_id=server['id'])['ports'])
-        # No reschedule: one build on one compute.
-        actions = self.admin_api.get_instance_actions(server['id'])
-        self.assertEqual(['create'], [a['action'] for a in actions])
-        _, events = self.gate_events(server)
-        builds = [e for e in events
-                  if e['event'] == 'compute__do_build_and_run_instance']
-        self.assertEqual(1, len(builds))
-        return server
-
-    def network(self):
-        return [{'uuid': self.neutron.network_1['id']}]
-
-    def _process_death(self, server, tag):
-        """Forget what the stopped service's process held in memory.
-
-        In-process, its build thread still waits at the gate: its waiter is
-        in the (process-wide) registry and it holds the instance lock. A
-        real restart loses both with the process. Returns what the test
-        needs to end that thread afterwards.
-        """
-        waiter = registry.REGISTRY._waiters[(server['id'], tag)]
-        registry.REGISTRY.unregister(waiter)
-        # Holding the waiter's condition freezes the old thread at its next
-        # wake-up, as dead as the process would be (it would otherwise
-        # notice the server's delete, like a live gate does).
-        waiter._cond.acquire()
-        lock = lockutils.internal_lock(server['id'])
-        lock.release()
-        # Also when the test fails: the harness waits for its threads.
-        self.addCleanup(self._end_old_thread, waiter, lock)
-        return waiter, lock
-
-    def _end_old_thread(self, waiter, lock):
-        """Let the old build thread end, after the test's assertions."""
-        if getattr(waiter, 'ended', False):
-            return
-        waiter.ended = True
-        lock.acquire()
-        waiter._statuses.append('failed')
-        waiter._cond.notify_all()
-        waiter._cond.release()
-
-        def released():
-            if lock.acquire(blocking=False):
-                lock.release()
-                return True
-        self.wait_for(released, what='the old build thread to end')
-
-
-class TestGateVerdicts(GateTestBase):
+class TestGateVerdicts(harness.GateTestBase):
     """Approvals and rejections, sync and async."""
 
     def test_approve_sync(self):
@@ -331,7 +105,7 @@ class TestGateVerdicts(GateTestBase):
         self.assertEqual(1, len(tp.requests))
 
 
-class TestGateTimeouts(GateTestBase):
+class TestGateTimeouts(harness.GateTestBase):
     """No verdict in time: timeout_action, reconciliation, heartbeats."""
 
     def test_timeout_fail(self):
@@ -388,7 +162,7 @@ class TestGateTimeouts(GateTestBase):
             server, 'Third-party gate gave no verdict within 4 seconds')
 
 
-class TestGateDelivery(GateTestBase):
+class TestGateDelivery(harness.GateTestBase):
     """The third party cannot be reached or answers nonsense."""
 
     def _closed_port_url(self):
@@ -469,7 +243,7 @@ class TestGateDelivery(GateTestBase):
         self.assertEqual(1, len(tp.requests))
 
 
-class TestGateEvents(GateTestBase):
+class TestGateEvents(harness.GateTestBase):
     """What POST /os-server-external-events does with gate events."""
 
     def setUp(self):
@@ -544,7 +318,7 @@ class TestGateEvents(GateTestBase):
                                               api=other).status)
         reporter = client.TestOpenStackClient(
             'reporter', self.api.base_url, project_id='service',
-            roles=[REPORTER_ROLE])
+            roles=[harness.REPORTER_ROLE])
         reporter.microversion = '2.93'
         resp = self.post_event(server['id'], tag, api=reporter)
         self.assertEqual(200, resp.status)
@@ -594,7 +368,7 @@ class TestGateEvents(GateTestBase):
         self.assertIsNone(self.domain_state({'id': uuids[2]}))
 
 
-class TestGateSelection(GateTestBase):
+class TestGateSelection(harness.GateTestBase):
     """Selectors, audit mode, extra spec validation, config errors."""
 
     def test_flavor_extra_spec_selector(self):
@@ -677,17 +451,11 @@ class TestGateSelection(GateTestBase):
             self.computes.pop('broken', None)
 
 
-class TestGateComputeRestart(GateTestBase):
+class TestGateComputeRestart(harness.GateTestBase):
     """nova-compute restarts while a guest waits at the gate."""
 
     def test_restart_while_waiting(self):
-        tp = self.third_party(mode='manual')
-        self.flags(timeout=30, max_total_wait=30, group='third_party_gate')
-        server = self.boot('good', expected=None, networks=self.network())
-        tag = self.wait_for_waiter(server, tp)
-        self.wait_for_paused(server)
-        self.restart_compute_service('compute1')
-        old = self._process_death(server, tag)
+        tp, server, tag, old = self.restart_while_waiting()
         # _init_instance: a BUILDING instance goes to ERROR (without a
         # fault); the guest is left paused, never resumed.
         server = self._wait_for_state_change(server, 'ERROR',
@@ -704,11 +472,6 @@ class TestGateComputeRestart(GateTestBase):
                          self.domain_state(server))
 
         # Deleting the server releases everything.
-        self._delete_server(server)
-        self.assertIsNone(self.domain_state(server))
-        self.assertEqual({}, self._get_allocations_by_server_uuid(
-            server['id']))
-        self.assertEqual([], self.neutron.list_ports(
-            is_admin=True, device_id=server['id'])['ports'])
+        self.delete_and_assert_released(server)
         self.assertEqual(1, len(tp.requests))
         self._end_old_thread(*old)

@@ -17,12 +17,12 @@ from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.functional.api import client
 
 from nova_ext.gate import hook as gate_hook
+from nova_ext.gate import records
 from nova_ext.gate import registry
-from nova_ext.gate import third_party_gate as gate_driver
-from tests.functional.gate import test_gate
+from nova_ext.testing import harness
 
 
-class InvariantTestBase(test_gate.GateTestBase):
+class InvariantTestBase(harness.GateTestBase):
     """GateTestBase that also records which guests were ever resumed."""
 
     def setUp(self):
@@ -115,13 +115,7 @@ class TestRestartDuringTheWait(InvariantTestBase):
         self.refused(self.api, uid, 'os-start', None)
 
     def test_restart_then_every_way_to_run_the_guest(self):
-        tp = self.third_party(mode='manual')
-        self.flags(timeout=30, max_total_wait=30, group='third_party_gate')
-        server = self.boot('good', expected=None, networks=self.network())
-        tag = self.wait_for_waiter(server, tp)
-        self.wait_for_paused(server)
-        self.restart_compute_service('compute1')
-        old = self._process_death(server, tag)
+        tp, server, _, old = self.restart_while_waiting()
         server = self._wait_for_state_change(server, 'ERROR',
                                              wait_for_fault_key=False)
 
@@ -131,7 +125,7 @@ class TestRestartDuringTheWait(InvariantTestBase):
                       'the third-party gate', self.stdlog.logger.output)
         _, event = self.gate_event(server)
         self.assertEqual('Error', event['result'])
-        self.assertEqual(gate_driver.RESTARTED, event['details'])
+        self.assertEqual(records.RESTARTED, event['details'])
 
         self.try_everything(server)
         # An admin's os-resetState does not make it startable either.
@@ -146,12 +140,7 @@ class TestRestartDuringTheWait(InvariantTestBase):
 
         # Recovery: delete it (everything released), create it again (the
         # gate is asked again).
-        self._delete_server(server)
-        self.assertIsNone(self.domain_state(server))
-        self.assertEqual({}, self._get_allocations_by_server_uuid(
-            server['id']))
-        self.assertEqual([], self.neutron.list_ports(
-            is_admin=True, device_id=server['id'])['ports'])
+        self.delete_and_assert_released(server)
         again = self.boot('good', expected=None, networks=self.network())
         tp.decide(self.wait_for_waiter(again, tp), 'completed')
         self._wait_for_state_change(again, 'ACTIVE')
@@ -250,7 +239,7 @@ class TestDeleteDuringTheWait(InvariantTestBase):
         # Polled twice as often as by default, so that the 2 s bound keeps
         # a margin on a loaded host; the mechanism is the same.
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_ext.gate.third_party_gate.DELETE_POLL_INTERVAL', 0.5))
+            'nova_ext.gate.waiter.DELETE_POLL_INTERVAL', 0.5))
         tp = self.third_party(mode='manual')
         self.flags(timeout=60, max_total_wait=60, group='third_party_gate')
         server = self.boot('good', expected=None, networks=self.network())
@@ -272,7 +261,7 @@ class TestDeleteDuringTheWait(InvariantTestBase):
             server['id']))
         self.assertEqual([], self.neutron.list_ports(
             is_admin=True, device_id=server['id'])['ports'])
-        self.assertIn(gate_driver.DELETED, self.stdlog.logger.output)
+        self.assertIn(records.DELETED, self.stdlog.logger.output)
         # Giving up on a verdict is not a failure of the host.
         self.assertEqual((0, 0), self.failed_builds())
 
@@ -295,7 +284,7 @@ class TestSpawnFailsBeforeTheWait(InvariantTestBase):
         self.assertEqual([], registry.REGISTRY.waiting(server['id']))
         _, event = self.gate_event(server)
         self.assertEqual('Error', event['result'])
-        self.assertEqual(gate_driver.SPAWN_FAILED, event['details'])
+        self.assertEqual(records.SPAWN_FAILED, event['details'])
         # With the gate on, a real spawn failure still counts against the
         # host: only verdicts and deletes at the gate do not.
         self.assertEqual((1, 1), self.failed_builds())

@@ -14,11 +14,12 @@ import json
 import socket
 import time
 
+import fixtures
 from nova.tests.fixtures import libvirt as fakelibvirt
 
 from nova_ext.gate import exception as gate_exc
 from nova_ext.gate import registry
-from tests.functional.gate import test_gate
+from nova_ext.testing import harness
 from tests.unit.gate import fakes
 from tests.unit.gate import rogue
 
@@ -27,7 +28,7 @@ UNAUTHORIZED = ('Third-party gate refused the request as unauthorized '
                 '(a configuration error of the cloud)')
 
 
-class TestBoundedExchange(test_gate.GateTestBase):
+class TestBoundedExchange(harness.GateTestBase):
     """A third party that never finishes its answer cannot hold a build.
 
     requests' read timeout (``request_timeout``, 10 s here) never trips on
@@ -93,7 +94,7 @@ class TestBoundedExchange(test_gate.GateTestBase):
             server, 'Third-party gate gave no verdict within 1 seconds')
 
 
-class TestStatusUrlOrigin(test_gate.GateTestBase):
+class TestStatusUrlOrigin(harness.GateTestBase):
     """A status_url on another origin is ignored: it gets no request."""
 
     def setUp(self):
@@ -128,7 +129,7 @@ class TestStatusUrlOrigin(test_gate.GateTestBase):
         self.assertEqual([], self.other.requests)
 
 
-class TestFaults(test_gate.GateTestBase):
+class TestFaults(harness.GateTestBase):
     """Faults and records say what happened, not where or how."""
 
     def _closed_port(self):
@@ -179,12 +180,12 @@ class TestFaults(test_gate.GateTestBase):
         self.assert_clean(server, UNAUTHORIZED, tp.port)
         self.assertEqual(1, len(tp.requests))
         self.assertRegex(self.stdlog.logger.output,
-                         r'ERROR \[nova_ext.gate.third_party_gate\] '
+                         r'ERROR \[nova_ext.gate.waiter\] '
                          r'.*Third-party gate '
                          r'configuration error: .* refused with HTTP 401')
 
 
-class TestTagSecrecy(test_gate.GateTestBase):
+class TestTagSecrecy(harness.GateTestBase):
     """The tag is a bearer secret: logs show a prefix, records nothing."""
 
     def assert_secret(self, tag):
@@ -237,11 +238,11 @@ class TestTagSecrecy(test_gate.GateTestBase):
         self.assertNotIn(tag, json.dumps(server))
 
 
-class TestStartTimeChecks(test_gate.GateTestBase):
+class TestStartTimeChecks(harness.GateTestBase):
     """nova-compute checks the gate's configuration when it starts."""
 
     def test_unreadable_tls_file_stops_compute(self):
-        tmp = self.useFixture(test_gate.fixtures.TempDir()).path
+        tmp = self.useFixture(fixtures.TempDir()).path
         for option in ('ca_file', 'client_cert', 'client_key'):
             flags = {'client_cert': None, 'client_key': None,
                      'ca_file': None}

@@ -23,7 +23,7 @@ from nova.tests.functional import integrated_helpers
 
 from nova_ext.conf import naming as naming_conf
 from nova_ext.naming import hook
-from tests.functional.naming import fixtures as naming_fixtures
+from nova_ext.testing import harness
 
 CONF = cfg.CONF
 
@@ -57,7 +57,7 @@ class NamingTestBase(integrated_helpers._IntegratedTestBase):
                 **self.CONFIG_FILE)
         self.flags(instances=-1, cores=-1, ram=-1, group='quota')
         if self.CREATE_TABLE:
-            self.useFixture(naming_fixtures.CounterTable())
+            self.useFixture(harness.CounterTable())
         super()._setup_services()
         # A stand-in for keystonemiddleware: the harness's stub context
         # ignores the project name that a token carries; this one takes it
@@ -491,7 +491,7 @@ class TestServiceStart(test.TestCase):
         return self.useFixture(nova_fixtures.OSAPIFixture())
 
     def test_invalid_template(self):
-        self.useFixture(naming_fixtures.CounterTable())
+        self.useFixture(harness.CounterTable())
         conf = self.useFixture(config_fixture.Config(CONF))
         conf.load_raw_values(
             multi_instance_display_name_template='%(name)s-%(nope)d')

@@ -20,10 +20,14 @@ from nova import test
 from nova.tests.unit import fake_instance
 from oslo_utils import timeutils
 
+from nova_ext.gate import client as gate_client
 from nova_ext.gate import event
 from nova_ext.gate import exception
+from nova_ext.gate import records
 from nova_ext.gate import registry
+from nova_ext.gate import selection
 from nova_ext.gate import third_party_gate as driver
+from nova_ext.gate import waiter as gate_waiter
 from tests.unit.gate import fakes
 
 UUID = '1b5c5a2e-1d6a-4b1e-9b7e-0a1f2e3d4c5b'
@@ -143,9 +147,9 @@ class TestNotGated(GateTestCase):
                  'unshelve'),
                 (vm_states.ACTIVE, None, None)):
             instance = self.instance(vm_state=vm_state, task_state=task_state)
-            self.assertEqual(operation, driver.operation_of(instance))
+            self.assertEqual(operation, selection.operation_of(instance))
             self.assert_not_gated(instance)
-        self.assertEqual('boot', driver.operation_of(self.instance()))
+        self.assertEqual('boot', selection.operation_of(self.instance()))
 
     def test_selectors(self):
         self.flags(flavor_extra_spec='third_party_gate:enabled=true',
@@ -165,22 +169,22 @@ class TestSelection(GateTestCase):
     def test_is_selected(self):
         conf = driver.CONF.third_party_gate
         inst = self.instance()
-        self.assertTrue(driver.is_selected(conf, inst))
+        self.assertTrue(selection.is_selected(conf, inst))
         self.flags(flavor_extra_spec='third_party_gate:enabled=true',
                    group='third_party_gate')
-        self.assertFalse(driver.is_selected(conf, inst))
+        self.assertFalse(selection.is_selected(conf, inst))
         for value in ('true', 'True', '1', 'yes'):
             inst.flavor.extra_specs = {'third_party_gate:enabled': value}
-            self.assertTrue(driver.is_selected(conf, inst), value)
+            self.assertTrue(selection.is_selected(conf, inst), value)
         inst.flavor.extra_specs = {}
         self.flags(image_property='licence=required',
                    group='third_party_gate')
         inst.system_metadata = {'image_licence': 'required'}
-        self.assertTrue(driver.is_selected(conf, inst))
+        self.assertTrue(selection.is_selected(conf, inst))
         inst.system_metadata = {'licence': 'required'}
-        self.assertFalse(driver.is_selected(conf, inst))
+        self.assertFalse(selection.is_selected(conf, inst))
         self.flags(projects=['project'], group='third_party_gate')
-        self.assertTrue(driver.is_selected(conf, inst))
+        self.assertTrue(selection.is_selected(conf, inst))
 
     def test_image_properties(self):
         inst = self.instance(system_metadata={
@@ -188,7 +192,7 @@ class TestSelection(GateTestCase):
             'image_hw_machine_type': 'q35', 'image_licence': 'x',
             'owner_user_name': 'bob', 'image_none': None})
         self.assertEqual({'hw_machine_type': 'q35', 'licence': 'x'},
-                         driver.image_properties(inst))
+                         selection.image_properties(inst))
 
 
 class TestEnforce(GateTestCase):
@@ -203,7 +207,7 @@ class TestEnforce(GateTestCase):
             body={'status': 'completed', 'reason': 'ok'}))
         self.flags(secret='k', group='third_party_gate')
         waiter = self.start()
-        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertEqual(gate_waiter.APPROVE, waiter.wait())
         waiter.join()
         [req] = tp.requests
         body = json.loads(req['body'])
@@ -227,10 +231,10 @@ class TestEnforce(GateTestCase):
                          r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
         self.assertLess(body['deadline'], body['max_deadline'])
         self.start_event.mock.assert_called_once_with(
-            self.context, UUID, driver.ACTION_EVENT, want_result=False,
+            self.context, UUID, records.ACTION_EVENT, want_result=False,
             host='compute1')
         self.finish.mock.assert_called_once_with(
-            self.context, UUID, driver.ACTION_EVENT, want_result=False)
+            self.context, UUID, records.ACTION_EVENT, want_result=False)
         self.assertEqual([], registry.REGISTRY.waiting(UUID))
 
     def test_request_travels_while_the_guest_is_created(self):
@@ -241,7 +245,7 @@ class TestEnforce(GateTestCase):
         # start() returned before the answer: the driver creates the
         # guest meanwhile, and wait() still gets the synchronous verdict.
         self.assertLess(time.monotonic() - start, 0.3)
-        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertEqual(gate_waiter.APPROVE, waiter.wait())
         self.assertGreaterEqual(time.monotonic() - start, 0.3)
 
     def test_approval_recorded_after_its_start(self):
@@ -272,7 +276,7 @@ class TestEnforce(GateTestCase):
         self.third_party(fakes.Answer(code=202))
         waiter = self.start()
         self.deliver_later('completed', lambda: waiter.tag)
-        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertEqual(gate_waiter.APPROVE, waiter.wait())
         waiter.join()
         self.assertEqual(1, self.finish.mock.call_count)
 
@@ -311,7 +315,7 @@ class TestEnforce(GateTestCase):
     def test_timeout_continue(self):
         self.third_party(fakes.Answer(code=202))
         self.flags(timeout_action='continue', group='third_party_gate')
-        self.assertEqual(driver.CONTINUE, self.start().wait())
+        self.assertEqual(gate_waiter.CONTINUE, self.start().wait())
         self.assertEqual(
             'Third-party gate gave no verdict within 1 seconds '
             '(timeout_action=continue: the server was let through)',
@@ -322,7 +326,7 @@ class TestEnforce(GateTestCase):
         tp.script(fakes.Answer(code=202, body={
             'status': 'pending', 'status_url': tp.status_url}),
             fakes.Answer(body={'status': 'completed'}))
-        self.assertEqual(driver.APPROVE, self.start().wait())
+        self.assertEqual(gate_waiter.APPROVE, self.start().wait())
         self.assertEqual(['POST', 'GET'],
                          [r['method'] for r in tp.requests])
 
@@ -353,7 +357,7 @@ class TestEnforce(GateTestCase):
         waiter = self.start()
         self.deliver_later('in-progress', lambda: waiter.tag, 0.7)
         self.deliver_later('completed', lambda: waiter.tag, 1.4)
-        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertEqual(gate_waiter.APPROVE, waiter.wait())
 
     def test_undeliverable(self):
         self.third_party(fakes.Answer(code=500))
@@ -361,13 +365,13 @@ class TestEnforce(GateTestCase):
                                 self.start().wait)
         self.assertIn('Third-party gate could not be reached', str(exc))
         self.flags(failure_policy='continue', group='third_party_gate')
-        self.assertEqual(driver.CONTINUE, self.start().wait())
+        self.assertEqual(gate_waiter.CONTINUE, self.start().wait())
         self.assertIn('failure_policy=continue', self.failure.mock.call_args[
             1]['exc_val'])
 
     def test_unexpected_error_is_a_delivery_failure(self):
         self.third_party()
-        with mock.patch.object(driver.GateWaiter, 'body', autospec=True,
+        with mock.patch.object(gate_waiter.GateWaiter, 'body', autospec=True,
                                side_effect=ValueError('boom')):
             waiter = self.start()
         exc = self.assertRaises(exception.GateUndeliverable, waiter.wait)
@@ -377,7 +381,7 @@ class TestEnforce(GateTestCase):
         self.third_party(fakes.Answer(body={'status': 'completed'}))
         self.start_event.mock.side_effect = Exception('db down')
         self.finish.mock.side_effect = Exception('db down')
-        self.assertEqual(driver.APPROVE, self.start().wait())
+        self.assertEqual(gate_waiter.APPROVE, self.start().wait())
 
     def test_audit_never_blocks(self):
         tp = self.third_party(fakes.Answer(
@@ -419,8 +423,8 @@ class TestBoundedWaits(GateTestCase):
         start = time.monotonic()
         self.assertRaises(exception.GateDeleted, waiter.wait)
         self.assertLess(time.monotonic() - start,
-                        0.3 + driver.DELETE_POLL_INTERVAL + 0.5)
-        self.assertEqual(driver.DELETED, self.failure_message())
+                        0.3 + gate_waiter.DELETE_POLL_INTERVAL + 0.5)
+        self.assertEqual(records.DELETED, self.failure_message())
         self.assertEqual([], registry.REGISTRY.waiting(UUID))
 
     def test_server_gone_ends_the_wait(self):
@@ -436,7 +440,7 @@ class TestBoundedWaits(GateTestCase):
         self.get_instance.mock.side_effect = Exception('conductor timeout')
         waiter = self.start()
         self.deliver_later('completed', lambda: waiter.tag, 1.5)
-        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertEqual(gate_waiter.APPROVE, waiter.wait())
         self.assertTrue(self.get_instance.mock.called)
 
     def test_delete_while_the_request_is_in_flight(self):
@@ -448,7 +452,7 @@ class TestBoundedWaits(GateTestCase):
         start = time.monotonic()
         self.assertRaises(exception.GateDeleted, self.start().wait)
         self.assertLess(time.monotonic() - start,
-                        driver.DELETE_POLL_INTERVAL + 0.5)
+                        gate_waiter.DELETE_POLL_INTERVAL + 0.5)
 
     def test_request_thread_joined_no_later_than_the_deadline(self):
         # A request thread stuck past its deadline (whatever the client's
@@ -457,14 +461,14 @@ class TestBoundedWaits(GateTestCase):
                    group='third_party_gate')
         release = threading.Event()
         self.addCleanup(release.set)
-        with mock.patch.object(driver.gate_client.GateClient, 'send',
+        with mock.patch.object(gate_client.GateClient, 'send',
                                autospec=True,
                                side_effect=lambda *a: release.wait(30)):
             waiter = self.start()
         start = time.monotonic()
         exc = self.assertRaises(exception.GateUndeliverable, waiter.wait)
         elapsed = time.monotonic() - start
-        self.assertLess(elapsed, 1 + driver.JOIN_GRACE + 0.5)
+        self.assertLess(elapsed, 1 + gate_waiter.JOIN_GRACE + 0.5)
         self.assertIn('Third-party gate could not be reached', str(exc))
 
     def test_record_of_the_start_does_not_eat_the_deadline(self):
@@ -481,7 +485,7 @@ class TestBoundedWaits(GateTestCase):
         self.finish.mock.side_effect = lambda *a, **k: calls.append('finish')
         waiter = self.start()
         self.deliver_later('completed', lambda: waiter.tag, 0.5)
-        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertEqual(gate_waiter.APPROVE, waiter.wait())
         waiter.join()
         self.assertEqual(['start', 'finish'], calls)
 
@@ -495,7 +499,7 @@ class TestBoundedWaits(GateTestCase):
         self.assertLess(time.monotonic() - start, 0.2)
         self.assertEqual([], registry.REGISTRY.waiting(UUID))
         waiter.join(5)
-        self.assertEqual(driver.SPAWN_FAILED, self.failure_message())
+        self.assertEqual(records.SPAWN_FAILED, self.failure_message())
         # The late answer changed nothing; closing again is a no-op.
         self.assertEqual(1, len(tp.requests))
         waiter.close()
@@ -530,7 +534,7 @@ class TestInstancesAtStartup(GateTestCase):
         super().setUp()
         self.action = objects.InstanceAction(id=7, request_id='req-boot')
         self.events = [objects.InstanceActionEvent(
-            event=driver.ACTION_EVENT, finish_time=None)]
+            event=records.ACTION_EVENT, finish_time=None)]
         self.useFixture(fixtures.MockPatchObject(
             objects.InstanceActionList, 'get_by_instance_uuid',
             side_effect=lambda *a, **k: [self.action]))
@@ -543,7 +547,7 @@ class TestInstancesAtStartup(GateTestCase):
             self.instance(),
             self.instance(uuid='3b5c5a2e-1d6a-4b1e-9b7e-0a1f2e3d4c5b',
                           vm_state=vm_states.ACTIVE, task_state=None)])
-        self.assertEqual(driver.RESTARTED, self.failure_message())
+        self.assertEqual(records.RESTARTED, self.failure_message())
         ctxt = self.failure.mock.call_args[0][0]
         self.assertEqual('req-boot', ctxt.request_id)
         self.assertIn('waited at the third-party gate',
@@ -574,4 +578,4 @@ class TestEventBeatsALostAnswer(GateTestCase):
                    max_retries=0, group='third_party_gate')
         waiter = self.gate.start(self.context, self.instance())
         self.deliver_later('completed', lambda: waiter.tag, delay=0.1)
-        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertEqual(gate_waiter.APPROVE, waiter.wait())

@@ -14,9 +14,12 @@ import time
 import fixtures
 from nova import objects
 
+from nova_ext.gate import client as gate_client
 from nova_ext.gate import event
 from nova_ext.gate import exception
+from nova_ext.gate import selection
 from nova_ext.gate import third_party_gate as driver
+from nova_ext.gate import waiter as gate_waiter
 from tests.unit.gate import fakes
 from tests.unit.gate import test_third_party_gate as test_driver
 
@@ -64,7 +67,7 @@ class TestFaultTexts(TrustTestCase):
     def test_continue_record_names_no_error(self):
         self.third_party(fakes.Answer(raw=b'<html>oops</html>'))
         self.flags(failure_policy='continue', group='third_party_gate')
-        self.assertEqual(driver.CONTINUE, self.start().wait())
+        self.assertEqual(gate_waiter.CONTINUE, self.start().wait())
         self.assertEqual('Third-party gate could not be reached '
                          '(failure_policy=continue: the server was let '
                          'through)', self.failure_message())
@@ -104,7 +107,7 @@ class TestAuthRefused(TrustTestCase):
     def test_other_4xx_still_follows_failure_policy(self):
         self.third_party(fakes.Answer(code=404))
         self.flags(failure_policy='continue', group='third_party_gate')
-        self.assertEqual(driver.CONTINUE, self.start().wait())
+        self.assertEqual(gate_waiter.CONTINUE, self.start().wait())
 
     def test_audit_still_never_blocks(self):
         self.third_party(fakes.Answer(code=401))
@@ -139,7 +142,7 @@ class TestTagNotLogged(TrustTestCase):
         waiter = self.start()
         self.deliver_later('in-progress', lambda: waiter.tag, 0.1)
         self.deliver_later('completed', lambda: waiter.tag, 0.3)
-        self.assertEqual(driver.APPROVE, waiter.wait())
+        self.assertEqual(gate_waiter.APPROVE, waiter.wait())
         inst = self.instance()
         event.handle(self.context, inst, objects.InstanceExternalEvent(
             name=event.EVENT_NAME, tag=waiter.tag, status='completed',
@@ -178,10 +181,10 @@ class TestSelectorsCombine(TrustTestCase):
         inst = self.instance(system_metadata={
             'image_third_party_gate': 'not-required'})
         inst.flavor.extra_specs = {'third_party_gate:enabled': 'true'}
-        self.assertTrue(driver.is_selected(conf, inst))
+        self.assertTrue(selection.is_selected(conf, inst))
         self.flags(flavor_extra_spec=None, projects=['project'],
                    group='third_party_gate')
-        self.assertTrue(driver.is_selected(conf, inst))
+        self.assertTrue(selection.is_selected(conf, inst))
 
 
 class TestTagInStatusUrls(TrustTestCase):
@@ -201,7 +204,7 @@ class TestTagInStatusUrls(TrustTestCase):
         tp = self.third_party()
         for answer in (fakes.Answer(code=503), fakes.Answer(code=401),
                        fakes.Answer(raw=b'not json')):
-            waiter = driver.GateWaiter(driver.CONF.third_party_gate,
+            waiter = gate_waiter.GateWaiter(driver.CONF.third_party_gate,
                                        self.context, self.instance(), 'boot')
             waiter.status_url = '%s/%s' % (tp.status_url, waiter.tag)
             tp.script(answer)
@@ -212,12 +215,12 @@ class TestTagInStatusUrls(TrustTestCase):
             waiter.join()
 
     def test_unreachable_lookup_and_other_origin(self):
-        waiter = driver.GateWaiter(driver.CONF.third_party_gate,
+        waiter = gate_waiter.GateWaiter(driver.CONF.third_party_gate,
                                    self.context, self.instance(), 'boot')
         waiter.status_url = 'http://127.0.0.1:9/status/%s' % waiter.tag
         self.assertIsNone(waiter._lookup())
         self.flags(url='http://127.0.0.1:1/gate', group='third_party_gate')
-        waiter.client = driver.gate_client.GateClient(
+        waiter.client = gate_client.GateClient(
             driver.CONF.third_party_gate)
         self.assertIsNone(waiter._lookup())
         self.assertIn('is not on the origin of', self.log.output)
@@ -225,10 +228,10 @@ class TestTagInStatusUrls(TrustTestCase):
         self.assertNotIn(waiter.tag, self.log.output)
 
     def test_reason_quoting_the_tag(self):
-        waiter = driver.GateWaiter(driver.CONF.third_party_gate,
+        waiter = gate_waiter.GateWaiter(driver.CONF.third_party_gate,
                                    self.context, self.instance(), 'boot')
         exc = self.assertRaises(
-            exception.GateRejected, waiter._enforce, driver.REJECTED,
+            exception.GateRejected, waiter._enforce, gate_waiter.REJECTED,
             'tag %s is not allowed' % waiter.tag)
         self.assertNotIn(waiter.tag, str(exc))
         self.assertNotIn(waiter.tag, self.failure_message())

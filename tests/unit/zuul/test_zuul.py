@@ -233,12 +233,12 @@ class ZuulConfigTest(testtools.TestCase):
                      'nova_ext/gate/third_party_gate.py',
                      'nova_ext_tempest_plugin/tests/api/test_gate.py',
                      'requirements.txt', 'pyproject.toml', 'setup.cfg',
-                     'zuul.d/jobs.yaml', 'tests/devstack/check-tempest'
+                     'zuul.d/jobs.yaml', 'tests/tempest_plugin/check-tempest'
                      '-plugin.sh'):
             self.assertFalse(any(p.search(path) for p in patterns), path)
         for path in ('README.rst', 'doc/source/index.rst',
                      'releasenotes/notes/x.yaml',
-                     'tests/unit/test_conf.py'):
+                     'tests/unit/conf/test_conf.py'):
             self.assertTrue(any(p.search(path) for p in patterns), path)
 
     # --- devstack_localrc against devstack/settings ---------------------

@@ -5,7 +5,8 @@ file descriptors 1 and 2 to a log file, so that Nova's own log does not
 drown what the script says (:func:`say` writes to the terminal), and picks
 the concurrency backend (native threading, Nova 34's default, unless
 OS_NOVA_DISABLE_EVENTLET_PATCHING says otherwise) before anything imports
-eventlet.
+eventlet. It is apart from :mod:`nova_ext.testing.harness` for that reason:
+the harness imports Nova.
 """
 
 import os
@@ -24,7 +25,9 @@ def setup(log_name):
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', 'true')
-    import tests.functional  # noqa: F401  (its __init__ picks the backend)
+    # What Nova's test packages do first (nova.tests.functional too).
+    from nova import monkey_patch
+    monkey_patch.patch()
 
 
 def say(text=''):

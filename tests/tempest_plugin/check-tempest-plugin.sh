@@ -8,7 +8,7 @@
 # tempest goes into its own venv (TEMPEST_VENV, default .tempest-venv in the
 # repository), not into the venv of nova_ext's tests.
 #
-# Usage: tests/devstack/check-tempest-plugin.sh
+# Usage: tests/tempest_plugin/check-tempest-plugin.sh
 
 set -o errexit
 set -o nounset
@@ -59,5 +59,5 @@ if ! grep -q -- "- Failed: 0" "$WORKSPACE/run" || \
     echo "FAIL: the plugin's tests did not all skip" >&2
     exit 1
 fi
-"$VENV/bin/python" "$REPO/tests/devstack/check_events_client.py"
+"$VENV/bin/python" "$REPO/tests/tempest_plugin/check_events_client.py"
 echo "OK: nova_ext_tempest_plugin loads"
