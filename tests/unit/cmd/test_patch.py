@@ -154,37 +154,6 @@ class PatchCommandTest(testtools.TestCase):
                       stdout.getvalue())
 
 
-class FootprintTest(testtools.TestCase):
-    """The patches stay a minimal upstream footprint."""
-
-    # The project's promise: all patches together change fewer lines.
-    LIMIT = 80
-
-    @staticmethod
-    def changed_lines(path):
-        with open(path, encoding='utf-8') as f:
-            text = f.read()
-        body = text[text.index('\n--- a/'):]
-        return sum(1 for line in body.splitlines()
-                   if line[:1] in ('+', '-') and
-                   not line.startswith(('+++ ', '--- ')))
-
-    def test_all_patches_under_the_limit(self):
-        counts = {name: self.changed_lines(os.path.join(PATCH_DIR, name))
-                  for name in os.listdir(PATCH_DIR)
-                  if name.endswith('.patch')}
-        self.assertLess(sum(counts.values()), self.LIMIT, counts)
-
-    def test_count_ignores_the_header_and_file_names(self):
-        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
-                            'x.patch')
-        with open(path, 'w', encoding='utf-8') as f:
-            f.write('Subject: - not counted\n+ nor this\n\n'
-                    '--- a/nova/x.py\n+++ b/nova/x.py\n'
-                    '@@ -1,2 +1,2 @@\n a\n-b\n+c\n')
-        self.assertEqual(2, self.changed_lines(path))
-
-
 class ParsePatchTest(testtools.TestCase):
 
     def test_header_text_before_the_diff_is_ignored(self):
