@@ -3,7 +3,7 @@
 Names nova-ext issued are unique by the API database's keys
 (:mod:`nova_ext.naming.counter`); servers named before nova-ext, or renamed
 by hand since, are only known to their cell. A reservation asks the cells
-here, while the API database reserves counts, for every name of the
+here, before its API database transaction opens, for every name of the
 requested name's family (those the template gives it, and their
 hostnames), which both seed its count and tell which of the names issued
 are taken; names the family cannot cover (shortened to fit) are then

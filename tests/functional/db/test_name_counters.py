@@ -20,7 +20,6 @@ import testtools
 
 from nova import context as nova_context
 from nova.db.main import models as main_models
-from nova import thread_pool_factory
 
 from nova_ext.db import migration
 from nova_ext.naming import counter
@@ -209,9 +208,6 @@ class _CounterTests(object):
             'nova.context.scatter_gather_all_cells', scatter))
         self.useFixture(fixtures.MockPatchObject(
             counter, '_api_context_manager', lambda: api_cm))
-        # The namer reads the cells on Nova's default executor; Nova's own
-        # test cases, run later in this process, expect none left.
-        self.addCleanup(thread_pool_factory.reset_all_executors)
         return hook.InstanceNamer()
 
     def _reserve(self, namer, tmpl, name, n, scope='project', project='p1'):
