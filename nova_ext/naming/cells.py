@@ -3,7 +3,7 @@
 Names nova-ext issued are unique by the API database's keys
 (:mod:`nova_ext.naming.counter`); servers named before nova-ext, or renamed
 by hand since, are only known to their cell. A reservation asks the cells
-here, while the API database reserves counts, for every name of the
+here, before its API database transaction opens, for every name of the
 requested name's family (those the template gives it, and their
 hostnames), which both seed its count and tell which of the names issued
 are taken; names the family cannot cover (shortened to fit) are then
@@ -28,15 +28,18 @@ def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like):
     from nova.db.main import models
     instance = models.Instance
     lower = sa.func.lower(instance.display_name)
+    # Nova compares hostnames as lower(hostname) too; servers renamed
+    # through the API may carry upper case.
+    host_lower = sa.func.lower(instance.hostname)
     wanted = []
     if lowered:
         wanted.append(lower.in_(lowered))
     if hostnames:
-        wanted.append(instance.hostname.in_(hostnames))
+        wanted.append(host_lower.in_(hostnames))
     if like:
         wanted.append(lower.like(like.lower(), escape='\\'))
     if host_like:
-        wanted.append(instance.hostname.like(host_like, escape='\\'))
+        wanted.append(host_lower.like(host_like.lower(), escape='\\'))
     query = sa.select(instance.display_name, instance.hostname).where(
         instance.deleted == 0, sa.or_(*wanted))
     if project_id is not None:
@@ -52,11 +55,12 @@ def find(context, project_id, display_names=(), hostnames=(), like=None,
 
     :param project_id: the project whose servers count, None for all.
     :param display_names: display names, compared case-insensitively.
-    :param hostnames: hostnames, compared as stored (Nova stores them in
-        lower case).
+    :param hostnames: hostnames, compared case-insensitively, as Nova's
+        own uniqueness check does.
     :param like: a SQL ``LIKE`` pattern (escape ``\\``) display names may
         match, compared case-insensitively.
-    :param host_like: a SQL ``LIKE`` pattern hostnames may match.
+    :param host_like: a SQL ``LIKE`` pattern hostnames may match,
+        compared case-insensitively.
 
     A cell that fails or does not answer in time is logged and left out:
     its servers cannot be seen, while the names nova-ext issued stay unique
@@ -64,7 +68,7 @@ def find(context, project_id, display_names=(), hostnames=(), like=None,
     """
     from nova import context as nova_context
     lowered = sorted({n.lower() for n in display_names})
-    hostnames = sorted(set(hostnames))
+    hostnames = sorted({h.lower() for h in hostnames})
     if not (lowered or hostnames or like or host_like):
         return []
     results = nova_context.scatter_gather_all_cells(

@@ -160,7 +160,19 @@ def last_count(connection, key):
     return connection.execute(query).scalar_one_or_none()
 
 
-def issue(connection, scope, display_name, hostname):
+def host_scope_of(scope, project_id, nova_scope):
+    """Return the scope string hostnames are issued in.
+
+    Nova's ``osapi_compute_unique_server_name_scope = global`` refuses a
+    hostname any project's server carries, so hostnames are then issued
+    globally even when display names count per project.
+    """
+    if nova_scope == 'global':
+        return GLOBAL_SCOPE
+    return scope_of(scope, project_id)
+
+
+def issue(connection, scope, display_name, hostname, host_scope=None):
     """Issue ``display_name`` and ``hostname`` in ``scope``, if still free.
 
     One ``INSERT`` that does nothing when a unique key exists (``ON
@@ -170,6 +182,7 @@ def issue(connection, scope, display_name, hostname):
     until it ends, so two uncommitted creates never both get a name.
 
     :param hostname: None when the name does not set the hostname.
+    :param host_scope: the scope of the hostname, if not ``scope``.
     :returns: True when issued, False when the name or hostname was issued
         before.
     """
@@ -177,10 +190,14 @@ def issue(connection, scope, display_name, hostname):
     values = {
         'name_key': _hash(scope, 'name', display_name.casefold()),
         'host_key': (None if hostname is None else
-                     _hash(scope, 'host', hostname.lower())),
+                     _hash(host_scope or scope, 'host', hostname.lower())),
         'scope': scope, 'display_name': display_name, 'hostname': hostname,
         'created_at': now, 'updated_at': now,
     }
+    return _insert_ignore(connection, values)
+
+
+def _insert_ignore(connection, values):
     dialect = connection.dialect
     if dialect.name == 'postgresql':
         stmt = postgresql.insert(ISSUED).values(**values)
@@ -195,6 +212,31 @@ def issue(connection, scope, display_name, hostname):
             'display-name counters do not support the %s database'
             % dialect.name)
     return connection.execute(stmt).rowcount == 1
+
+
+def record(connection, scope, display_name, hostname, host_scope=None):
+    """Record names nova-ext keeps rather than makes, where still free.
+
+    A server keeping its requested name (a single create with
+    ``force_multi_instance_display_name`` off) or its requested hostname is
+    a BuildRequest, unknown to the cells, until a conductor builds it: the
+    names are recorded so that a templated name issued meanwhile skips
+    them. The display name and the hostname are recorded apart (either may
+    have been issued before, the other not); one issued before is left as
+    it is.
+    """
+    if display_name is not None:
+        issue(connection, scope, display_name, None)
+    if hostname:
+        # A row of its own, under a name key no display name has.
+        host_scope = host_scope or scope
+        now = timeutils.utcnow()
+        _insert_ignore(connection, {
+            'name_key': _hash(host_scope, 'kept-host', hostname.lower()),
+            'host_key': _hash(host_scope, 'host', hostname.lower()),
+            'scope': host_scope, 'display_name': hostname,
+            'hostname': hostname, 'created_at': now, 'updated_at': now,
+        })
 
 
 def _api_context_manager():

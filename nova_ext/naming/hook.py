@@ -20,7 +20,6 @@ import functools
 import os
 
 from nova import exception as nova_exception
-from nova import thread_pool_factory
 from oslo_config import cfg
 from oslo_log import log as logging
 
@@ -132,14 +131,17 @@ class InstanceNamer(hooks.InstanceNamer):
         """
         if not naming_conf.enabled(CONF):
             return _noop
-        if num_instances < 2 and not CONF.force_multi_instance_display_name:
-            return _noop
-        name = base_options.get('display_name')
-        if name is None:
-            return _noop
-        template = _template(CONF.multi_instance_display_name_template)
         scope = CONF.multi_instance_display_name_count_scope
         project_id = base_options.get('project_id') or context.project_id
+        name = base_options.get('display_name')
+        if name is None or (
+                num_instances < 2 and
+                not CONF.force_multi_instance_display_name):
+            if scope == 'request':
+                return _noop
+            return functools.partial(self._record, context, scope,
+                                     project_id, keep_display=True)
+        template = _template(CONF.multi_instance_display_name_template)
         values = {
             'name': name,
             'project-name': context.project_name or project_id,
@@ -174,12 +176,41 @@ class InstanceNamer(hooks.InstanceNamer):
                 hostname = names.hostname(template, instance_values)
                 if hostname:
                     instance.hostname = hostname
+            else:
+                self._record(context, scope, project_id, instance, index,
+                             keep_display=False)
             instance.system_metadata[SYSMETA_COUNT] = str(counts[index])
             LOG.debug('Named server %(name)s (count %(count)d)',
                       {'name': instance.display_name,
                        'count': counts[index]}, instance=instance)
 
         return name_instance
+
+    @staticmethod
+    def _record(context, scope, project_id, instance, index, keep_display):
+        """Record the names an instance keeps in the issued names.
+
+        Names nova-ext did not make are only known to the cells once a
+        conductor builds the server; until then a templated name could
+        repeat them. Recorded where still free (see
+        :func:`~nova_ext.naming.counter.record`), in the ``project`` and
+        ``global`` scopes.
+        """
+        if scope == 'request':
+            return
+        scope_str = counter.scope_of(scope, project_id)
+        host_scope = counter.host_scope_of(
+            scope, project_id, CONF.osapi_compute_unique_server_name_scope)
+        display = instance.display_name if keep_display else None
+        try:
+            with counter.transaction(context) as conn:
+                counter.record(conn, scope_str, display, instance.hostname,
+                               host_scope)
+        except Exception as e:
+            LOG.exception('Could not record the names of server %r',
+                          instance.display_name, instance=instance)
+            raise NameReservationFailed(
+                detail='%s (see the nova-api log)' % type(e).__name__)
 
     def _counts_only(self, context, template, scope, values, needed):
         if scope == 'request' or 'count' not in template.keys:
@@ -206,26 +237,27 @@ class InstanceNamer(hooks.InstanceNamer):
         """Issue ``needed`` names no server in scope carries; their counts.
 
         The requested name's family of existing names is read from the
-        cells while the API database reserves counts (the lookup does not
-        depend on the counts): it seeds a counter row the reservation just
+        cells first, before the API database transaction opens, so that no
+        counter row stays locked while the cells answer (each within
+        Nova's cell timeout): it seeds a counter row the reservation just
         created, and shows which of the names issued are taken. Only names
         the family read cannot cover (shortened to fit) need a second
         lookup.
         """
         project_id = None if scope == 'global' else values['project_id']
         scope_str, key = self._key(scope, values)
+        host_scope = counter.host_scope_of(
+            scope, values['project_id'],
+            CONF.osapi_compute_unique_server_name_scope)
         family = _Family(template, values, project_id, keep_hostname)
-        reading = thread_pool_factory.spawn(family.read, context)
-
-        def seed():
-            reading.result()
-            return family.seed()
+        family.read(context)
+        seed = family.seed
 
         counts = []
         for _round in range(MAX_ROUNDS):
             issued = _issue(context, template, values, key, scope_str,
-                            needed - len(counts), seed, keep_hostname)
-            reading.result()
+                            needed - len(counts), seed, keep_hostname,
+                            host_scope)
             if family is not None and family.covers(issued):
                 found = family.found
             else:
@@ -235,9 +267,10 @@ class InstanceNamer(hooks.InstanceNamer):
                     hostnames=[h for c, d, h in issued if h])
             family = seed = None
             displays = {d.casefold() for d, h in found if d is not None}
-            hosts = {h for d, h in found if h is not None}
+            hosts = {h.lower() for d, h in found if h is not None}
             for count, display, hostname in issued:
-                if display.casefold() in displays or hostname in hosts:
+                if display.casefold() in displays or (
+                        hostname is not None and hostname.lower() in hosts):
                     LOG.info('Skipping display name count %(count)d: a '
                              'server named %(name)r exists',
                              {'count': count, 'name': display})
@@ -324,7 +357,7 @@ class _Family(object):
 
 @counter.retry_on_deadlock
 def _issue(context, template, values, key, scope, needed, seed,
-           keep_hostname):
+           keep_hostname, host_scope=None):
     """Reserve counts and issue their names, in one transaction.
 
     Counts whose display name or hostname was issued before are skipped,
@@ -333,6 +366,8 @@ def _issue(context, template, values, key, scope, needed, seed,
     :param seed: None, or a callable returning the count existing servers'
         names reach, called only when this transaction creates the counter
         row (its first count is then 1), which then starts after it.
+    :param host_scope: the scope hostnames are issued in, if not ``scope``
+        (Nova's ``osapi_compute_unique_server_name_scope = global``).
     :returns: ``(count, display name, hostname)`` of ``needed`` names.
     """
     issued = []
@@ -354,7 +389,8 @@ def _issue(context, template, values, key, scope, needed, seed,
                 display = names.display_name(template, count_values)
                 hostname = (None if keep_hostname else
                             names.hostname(template, count_values))
-                if counter.issue(conn, scope, display, hostname):
+                if counter.issue(conn, scope, display, hostname,
+                                 host_scope):
                     issued.append((count, display, hostname))
                     continue
                 LOG.debug('Display name %(name)r or hostname %(host)r was '

@@ -20,7 +20,6 @@ import testtools
 
 from nova import context as nova_context
 from nova.db.main import models as main_models
-from nova import thread_pool_factory
 
 from nova_ext.db import migration
 from nova_ext.naming import counter
@@ -161,6 +160,23 @@ class _CounterTests(object):
             self.assertEqual(4, conn.execute(sa.text(
                 'SELECT COUNT(*) FROM nova_ext_issued_names')).scalar())
 
+    def test_record_keeps_names_apart(self):
+        with self.engine.begin() as conn:
+            # A kept display name and a kept hostname, recorded apart.
+            counter.record(conn, 's', 'web-1', 'my-host')
+            self.assertFalse(counter.issue(conn, 's', 'WEB-1', 'web-1'))
+            self.assertFalse(counter.issue(conn, 's', 'x', 'MY-HOST'))
+            # Recorded again (the same plain name twice): no error.
+            counter.record(conn, 's', 'web-1', 'my-host')
+            # A display name issued before still records the hostname.
+            counter.record(conn, 's', 'web-1', 'other-host')
+            self.assertFalse(counter.issue(conn, 's', 'y', 'other-host'))
+            # The hostname's own scope (Nova's global uniqueness).
+            counter.record(conn, 's', None, 'g-host', host_scope='global')
+            self.assertFalse(counter.issue(conn, 't', 'z', 'g-host',
+                                           host_scope='global'))
+            self.assertTrue(counter.issue(conn, 't', 'z', 'g-host'))
+
     # -- the namer's lookups on a cell database ------------------------------
 
     def _add_instances(self, *rows):
@@ -192,9 +208,6 @@ class _CounterTests(object):
             'nova.context.scatter_gather_all_cells', scatter))
         self.useFixture(fixtures.MockPatchObject(
             counter, '_api_context_manager', lambda: api_cm))
-        # The namer reads the cells on Nova's default executor; Nova's own
-        # test cases, run later in this process, expect none left.
-        self.addCleanup(thread_pool_factory.reset_all_executors)
         return hook.InstanceNamer()
 
     def _reserve(self, namer, tmpl, name, n, scope='project', project='p1'):
@@ -261,6 +274,33 @@ class _CounterTests(object):
         namer = self._namer()
         self.assertEqual([5, 6], self._reserve(
             namer, '%(project-name)s-%(name)s-%(count)d', 'db', 2))
+
+    def test_cells_are_read_before_the_counter_is_locked(self):
+        # The cell lookup answers slowly (here up to a second); no API
+        # database transaction, which would hold the counter row's lock,
+        # may be open meanwhile.
+        namer = self._namer()
+        lookup = nova_context.scatter_gather_all_cells
+        transaction = counter.transaction
+        opened = threading.Event()
+        overlapped = []
+
+        def slow_lookup(*args):
+            overlapped.append(opened.wait(1))
+            return lookup(*args)
+
+        def watched_transaction(context):
+            opened.set()
+            return transaction(context)
+
+        self.useFixture(fixtures.MockPatch(
+            'nova.context.scatter_gather_all_cells', slow_lookup))
+        self.useFixture(fixtures.MockPatchObject(
+            counter, 'transaction', watched_transaction))
+        self._add_instances(('db3', 'p1', 0))
+        self.assertEqual([4], self._reserve(namer, '%(name)s%(count)d',
+                                            'db', 1))
+        self.assertEqual([False], overlapped)
 
     def test_rounds_are_bounded(self):
         # Servers carry the next names of every round: the create fails
