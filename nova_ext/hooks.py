@@ -15,11 +15,12 @@
 """The contracts of the hook points that ``patches/`` adds to Nova.
 
 Each patch adds one stevedore entry point group and calls what the group's
-entry points name; the patch headers describe the calls in prose, and this
-module states them as code, the way os-vif declares ``PluginBase``. Every
-plugin nova-ext ships subclasses its contract, and a unit test checks that
-each shipped entry point resolves to an implementation of it, so a change of
-a hook's signature breaks a test rather than a running Nova.
+entry points name; the patch headers name the contract and describe the
+calls in prose, and this module states them as code, the way os-vif declares
+``PluginBase``. Every plugin nova-ext ships subclasses its contract, and a
+unit test checks that each shipped entry point resolves to an implementation
+of it, so a change of a hook's signature breaks a test rather than a running
+Nova.
 
 This module is imported while ``nova.objects`` is being imported (patch 0001
 loads the external event extensions there): it imports nothing of Nova at

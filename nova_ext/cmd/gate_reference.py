@@ -43,7 +43,8 @@ Once listening, the command prints one line to stdout:
 to stderr. SIGINT or SIGTERM stop it (exit status 0).
 
 This is a reference implementation and test double, not a production
-service (README.rst, "The third-party protocol", says what one must add).
+service (doc/source/reference/third-party-protocol.rst says what one
+must add).
 
 examples:
   nova-ext-gate-reference --port 9099 --secret-file /etc/nova/gate-secret \\

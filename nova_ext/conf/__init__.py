@@ -12,7 +12,9 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Configuration options of nova-ext.
+"""Configuration options of nova-ext: ``third_party_gate`` (the
+``[third_party_gate]`` group), ``naming`` (display-name templating, in
+``[DEFAULT]``) and ``opts`` (the ``oslo.config.opts`` entry point).
 
 Options are registered on demand by the code that uses them (never at import
 time), so that importing nova_ext from Nova's hook points has no side effects

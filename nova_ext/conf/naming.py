@@ -24,12 +24,10 @@ from oslo_config import types
 
 from nova_ext.naming import template
 
-#: Keys the template may use.
-TEMPLATE_KEYS = template.KEYS
-
 
 class DisplayNameTemplate(types.String):
-    """A ``%``-format template that may only use :data:`TEMPLATE_KEYS`.
+    """A ``%``-format template using only the keys of
+    :data:`nova_ext.naming.template.KEYS`.
 
     Checking the template when the option is read, rather than when a server
     is created, turns a typo into an error at nova-api start that names the

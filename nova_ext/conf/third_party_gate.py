@@ -54,10 +54,11 @@ Related options:
         help="""
 URL to which the gate request is POSTed.
 
-The request body is JSON describing the server (see the protocol section of
-README.rst). The third party answers either synchronously, with its verdict in
-the response body, or asynchronously, with a ``third-party-gate`` external
-event that carries the request's ``tag``.
+The request body is JSON describing the server (see "The third-party
+protocol" in nova-ext's documentation). The third party answers either
+synchronously, with its verdict in the response body, or asynchronously,
+with a ``third-party-gate`` external event that carries the request's
+``tag``.
 
 Use ``https``: over plain ``http`` nothing authenticates the third party's
 answer, so anyone on the network path could approve boots, and nova-compute

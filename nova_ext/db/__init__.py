@@ -17,4 +17,7 @@
 nova-ext keeps its own schema history (alembic, version table
 ``nova_ext_alembic_version``) next to Nova's, so that upgrading either one
 never needs the other's migrations. ``nova-ext-manage db sync`` applies it.
+
+``models`` declares the tables, ``migrations/`` holds the schema history
+and ``migration`` runs it and tells which tables are missing.
 """

@@ -14,11 +14,12 @@
 
 """HTTP client of the third-party gate (nova-compute -> third party).
 
-It speaks the protocol of README.rst: a signed JSON gate request, retried
-with exponential backoff while the gate's deadline allows it, and the status
-endpoint used for pull reconciliation. Every time budget is an absolute
-``time.monotonic()`` deadline, so that retries and slow answers can never
-make a guest wait longer than the gate promised.
+It speaks the protocol of doc/source/reference/third-party-protocol.rst: a
+signed JSON gate request, retried with exponential backoff while the gate's
+deadline allows it, and the status endpoint used for pull reconciliation.
+Every time budget is an absolute ``time.monotonic()`` deadline, so that
+retries and slow answers can never make a guest wait longer than the gate
+promised.
 
 Each exchange is bounded as a whole (``nova_ext.gate.transport``). The
 answer's ``status_url`` is followed only on the origin of ``[third_party_gate]
@@ -50,7 +51,6 @@ PENDING = 'pending'
 IN_PROGRESS = 'in-progress'
 STATUSES = (COMPLETED, FAILED, PENDING, IN_PROGRESS)
 
-MAX_BODY = transport.MAX_BODY
 _DEFAULT_PORTS = {'http': 80, 'https': 443}
 
 
@@ -143,7 +143,7 @@ def parse_answer(status_code, content, allow_empty, tag=None):
     """Turn a 2xx answer into an Answer or raise DeliveryError.
 
     :param status_code: the HTTP status.
-    :param content: the body (bytes, at most MAX_BODY).
+    :param content: the body (bytes, at most ``transport.MAX_BODY``).
     :param allow_empty: whether an empty body means "pending".
     :param tag: the request's tag, kept out of log lines.
     """

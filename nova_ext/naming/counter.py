@@ -31,8 +31,8 @@ issued names are written in one transaction, so a create that fails here
 leaves nothing behind.
 
 The functions taking a SQLAlchemy ``Connection`` run on Nova's API database
-engine in production and on any engine in tests; :func:`transaction` and
-:func:`counter_exists` open that connection from a request context.
+engine in production and on any engine in tests; :func:`transaction` opens
+that connection from a request context.
 """
 
 import contextlib

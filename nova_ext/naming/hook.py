@@ -28,6 +28,12 @@ the API database (:mod:`~nova_ext.naming.counter`) and the cells
 Naming is off unless an operator sets the naming options (see
 :func:`nova_ext.conf.naming.enabled`), so that installing nova-ext leaves
 Nova's behaviour (and Nova's own tests) unchanged.
+
+Past 400 lines on purpose: the request's reservation (:class:`InstanceNamer`,
+the family of names read from the cells and :func:`_issue`, one
+transaction of counter and issued names) shares the requested name's
+template and values; what needs none of them lives in ``counter``,
+``cells``, ``names`` and ``template``.
 """
 
 import functools

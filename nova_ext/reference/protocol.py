@@ -15,10 +15,10 @@
 """The third party's side of the gate protocol: headers, signing, validation.
 
 The reference service checks every request the way a careful third party
-would (README, "Third-party gate", the numbered protocol steps): an HMAC
-signature, a supported ``version``, well-formed fields. These checks are
-pure functions of the request, kept apart from the HTTP transport and the
-service's state so that each can be read (and tested) on its own.
+would (doc/source/reference/third-party-protocol.rst): an HMAC signature, a
+supported ``version``, well-formed fields. These checks are pure functions
+of the request, kept apart from the HTTP transport and the service's state
+so that each can be read (and tested) on its own.
 
 The signing code is written again here rather than imported from
 ``nova_ext.gate.client`` on purpose: the reference is the gate's

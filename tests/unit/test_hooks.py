@@ -20,8 +20,11 @@ stevedore does, so a renamed class, a missing method or an entry point left
 pointing at an old module fails here rather than in a running Nova.
 """
 
+import glob
 import importlib.metadata
 import inspect
+import os
+import re
 
 import testtools
 
@@ -34,6 +37,9 @@ CONTRACTS = {
     'nova.virt.libvirt.guest_gates': (hooks.GuestGate, True),
     'nova.compute.api.instance_namers': (hooks.InstanceNamer, True),
 }
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 
 def shipped(group):
@@ -76,3 +82,18 @@ class HookContractTest(testtools.TestCase):
         class Incomplete(hooks.GuestGate):
             pass
         self.assertRaises(TypeError, Incomplete)
+
+    def test_each_patch_header_names_its_contract(self):
+        groups = set()
+        for path in sorted(glob.glob(os.path.join(REPO, 'patches',
+                                                  '*.patch'))):
+            with open(path) as f:
+                text = f.read()
+            header = text.split('\n--- a/', 1)[0]
+            for group in re.findall(
+                    r"ExtensionManager\(\s*\+?\s*'([\w.]+)'", text):
+                self.assertIn(group, CONTRACTS, path)
+                groups.add(group)
+                self.assertIn('nova_ext.hooks.%s'
+                              % CONTRACTS[group][0].__name__, header, path)
+        self.assertEqual(set(CONTRACTS), groups)

@@ -17,7 +17,7 @@
 # Run nova-ext's tempest plugin against the all-in-one cloud that
 # tools/aio/deploy.sh stood up. Tempest comes from PyPI into its own venv
 # (AIO_TEMPEST_VENV); the plugin is the repo's nova_ext_tempest_plugin,
-# registered through the tempest.test_plugins entry point of setup.cfg.
+# registered through the tempest.test_plugins entry point of pyproject.toml.
 #
 # Usage: tools/aio/run-tempest.sh [REGEX]
 #        (default: ^nova_ext_tempest_plugin\., the Zuul job's regex)

@@ -29,6 +29,7 @@ import testtools
 
 from nova_ext.conf import third_party_gate as gate_conf
 from nova_ext.gate import client
+from nova_ext.gate import transport
 from tests.unit.gate import fakes
 from tests.unit.gate import rogue
 
@@ -246,7 +247,7 @@ class TestBounded(ClientTestCase):
             lambda: self.send(gate_client, seconds=5), 2)
         _, peak = tracemalloc.get_traced_memory()
         # At most MAX_BODY read, and nothing like the body's size kept.
-        self.assertLess(peak, 4 * client.MAX_BODY)
+        self.assertLess(peak, 4 * transport.MAX_BODY)
         return tp, exc
 
     def test_endless_body(self):
