@@ -31,6 +31,7 @@ otherwise): import it before anything imports eventlet.
 
 import os
 import sys
+import threading
 import time
 
 import fixtures
@@ -59,6 +60,28 @@ os.environ.setdefault(
 CONF = nova.conf.CONF
 SECRET = 's3cret'
 REPORTER_ROLE = 'third_party_gate_reporter'
+
+
+def run_concurrently(target, count):
+    """Run ``target(i)`` for i in 0..count-1, each in a thread, all at once.
+
+    :returns: the exceptions the calls raised, so that a test asserts none
+        rather than hanging or losing one in a thread.
+    """
+    errors = []
+
+    def run(i):
+        try:
+            target(i)
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 class CounterTable(fixtures.Fixture):

@@ -39,6 +39,7 @@ from nova_ext.db import migration
 from nova_ext.naming import counter
 from nova_ext.naming import hook
 from nova_ext.naming import template
+from nova_ext.testing import harness
 
 INSTANCES = main_models.Instance.__table__
 
@@ -126,30 +127,20 @@ class _CounterTests(object):
             scope = 'global-%s' % mode
             key = counter.counter_key(scope, 'race')
             got = []
-            errors = []
 
             def worker(seed):
                 rnd = random.Random(seed)
-                try:
-                    for _ in range(15):
-                        n = rnd.randint(1, 3)
-                        # One connection and transaction per reservation,
-                        # as nova-api workers do.
-                        with engine.begin() as conn:
-                            first = counter.reserve(
-                                conn, key, scope, 'race', n, seed=5,
-                                use_returning=mode)
-                        got.extend(range(first, first + n))
-                except Exception as e:
-                    errors.append(e)
+                for _ in range(15):
+                    n = rnd.randint(1, 3)
+                    # One connection and transaction per reservation,
+                    # as nova-api workers do.
+                    with engine.begin() as conn:
+                        first = counter.reserve(
+                            conn, key, scope, 'race', n, seed=5,
+                            use_returning=mode)
+                    got.extend(range(first, first + n))
 
-            threads = [threading.Thread(target=worker, args=(i,))
-                       for i in range(8)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            self.assertEqual([], errors)
+            self.assertEqual([], harness.run_concurrently(worker, 8))
             # Every number once, none lost, none below the seed.
             self.assertEqual(len(got), len(set(got)))
             self.assertEqual(list(range(6, 6 + len(got))), sorted(got))
@@ -336,30 +327,20 @@ class _CounterTests(object):
         requested = ['web', 'web1', 'Web', 'WEB1', 'Web Server',
                      'web-server', 'web_server', 'web1 ']
         issued = []
-        errors = []
 
         def worker(seed):
             rnd = random.Random(seed)
             ctxt = nova_context.RequestContext('u', 'p1', is_admin=False)
-            try:
-                for _ in range(6):
-                    name = rnd.choice(requested)
-                    values = {'name': name, 'project-name': 'Acme',
-                              'project_id': 'p1'}
-                    issued.extend(hook._issue(
-                        ctxt, tmpl, values,
-                        counter.counter_key('project:p1', name),
-                        'project:p1', rnd.randint(1, 3), None, False))
-            except Exception as e:
-                errors.append(e)
+            for _ in range(6):
+                name = rnd.choice(requested)
+                values = {'name': name, 'project-name': 'Acme',
+                          'project_id': 'p1'}
+                issued.extend(hook._issue(
+                    ctxt, tmpl, values,
+                    counter.counter_key('project:p1', name),
+                    'project:p1', rnd.randint(1, 3), None, False))
 
-        threads = [threading.Thread(target=worker, args=(i,))
-                   for i in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.assertEqual([], errors)
+        self.assertEqual([], harness.run_concurrently(worker, 16))
         displays = [d.casefold() for c, d, h in issued]
         hostnames = [h for c, d, h in issued]
         self.assertEqual(len(displays), len(set(displays)))

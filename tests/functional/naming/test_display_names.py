@@ -19,7 +19,6 @@ through its entry point; servers are created over HTTP (wsgi-intercept)
 and names are read back from the API.
 """
 
-import threading
 import time
 
 import fixtures
@@ -317,23 +316,13 @@ class TestNameCollisions(NamingTestBase):
         requested = ['web', 'web1', 'Web', 'WEB1', 'Web Server',
                      'web-server', 'Web1', 'web_server']
         created = []
-        errors = []
         self._image_and_flavor()
 
         def create(i):
-            try:
-                created.extend(self._create(requested[i % len(requested)],
-                                            1 + i % 3))
-            except Exception as e:  # report, not hang
-                errors.append(e)
+            created.extend(self._create(requested[i % len(requested)],
+                                        1 + i % 3))
 
-        threads = [threading.Thread(target=create, args=(i,))
-                   for i in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.assertEqual([], errors)
+        self.assertEqual([], harness.run_concurrently(create, 16))
         self.assertEqual(sum(1 + i % 3 for i in range(16)), len(created))
         names = [n.casefold() for n, h in created]
         hostnames = [h for n, h in created]
@@ -402,29 +391,19 @@ class TestConcurrentCreates(NamingTestBase):
 
     def test_concurrent_creates_get_unique_names(self):
         posted = []
-        errors = []
         image, flavor = self._image_and_flavor()
         self.conductor.stop()
+        counts = [1 + i % 3 for i in range(10)]
 
-        def create(count):
+        def create(i):
             body = self._build_server(name='race', image_uuid=image,
                                       flavor_id=flavor, networks='none')
-            body.update(min_count=count, max_count=count,
+            body.update(min_count=counts[i], max_count=counts[i],
                         return_reservation_id=True)
-            try:
-                posted.append(self.api.api_post(
-                    '/servers', {'server': body}).body['reservation_id'])
-            except Exception as e:  # report, not hang
-                errors.append(e)
+            posted.append(self.api.api_post(
+                '/servers', {'server': body}).body['reservation_id'])
 
-        counts = [1 + i % 3 for i in range(10)]
-        threads = [threading.Thread(target=create, args=(c,))
-                   for c in counts]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.assertEqual([], errors)
+        self.assertEqual([], harness.run_concurrently(create, len(counts)))
         servers = []
         for reservation_id in posted:
             servers.extend(self.api.get_servers(
