@@ -152,6 +152,16 @@ def failed_builds_after_next_update(engine, timeout=60):
     return int(json.loads(stats or '{}').get('failed_builds', 0))
 
 
+def check_released(conn, server):
+    """Check that a server's allocations and instance directory are gone."""
+    allocs = conn.placement.get(
+        '/allocations/%s' % server.id,
+        microversion='1.28').json().get('allocations')
+    check('no placement allocation left', allocs == {}, repr(allocs))
+    path = os.path.join(INSTANCES, server.id)
+    check('no instance directory left', not os.path.exists(path), path)
+
+
 def rejected(conn, virt):
     server = boot(conn, 'nova-ext-reject-smoke')
     server = wait_status(conn, server, ('ERROR', 'ACTIVE'), 120)
@@ -165,12 +175,7 @@ def rejected(conn, virt):
           name is not None and domain_state(virt, name) is None,
           'domain %s: %s' % (name, domain_state(virt, name) if name
                              else '?'))
-    allocs = conn.placement.get(
-        '/allocations/%s' % server.id,
-        microversion='1.28').json().get('allocations')
-    check('no placement allocation left', allocs == {}, repr(allocs))
-    path = os.path.join(INSTANCES, server.id)
-    check('no instance directory left', not os.path.exists(path), path)
+    check_released(conn, server)
     actions = list(conn.compute.server_actions(server.id))
     create = [a for a in actions if a.action == 'create']
     events = []
@@ -205,12 +210,7 @@ def deleted_while_waiting(conn, virt):
     check('delete during the wait done within seconds', elapsed < 10,
           '%.1f s (gate timeout %s s)' % (elapsed, E['AIO_GATE_TIMEOUT']))
     check('no libvirt domain left', domain_state(virt, name) is None)
-    allocs = conn.placement.get(
-        '/allocations/%s' % server.id,
-        microversion='1.28').json().get('allocations')
-    check('no placement allocation left', allocs == {}, repr(allocs))
-    path = os.path.join(INSTANCES, server.id)
-    check('no instance directory left', not os.path.exists(path), path)
+    check_released(conn, server)
     return server
 
 
