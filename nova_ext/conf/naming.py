@@ -154,7 +154,9 @@ case-insensitively and as hostname, under any concurrency and on any number
 of nova-api workers. A count whose name is already issued, or carried by an
 existing server, is skipped; numbers of deleted servers and of failed
 creates are not reused. The requested name is compared with surrounding
-white space stripped and case folded. If the database cannot reserve names,
+white space stripped and lower-cased (each character's simple lower
+case, as the databases' ``lower()``: ``Straße`` and ``STRASSE`` are two
+names). If the database cannot reserve names,
 the create fails with HTTP 503 rather than repeat a name.
 
 In ``global`` scope, a skipped number can tell a user that a server in
