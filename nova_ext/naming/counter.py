@@ -24,11 +24,11 @@ race. Counts are never handed back, so numbers of deleted servers are not
 reused.
 
 Each name made from a count is then issued: inserted into
-``nova_ext_issued_names``, whose unique keys (scope and lower-cased display
-name; scope and lower-cased hostname) refuse a name issued before, by any requested
-name, request or process. A refused count is skipped. The counter and the
-issued names are written in one transaction, so a create that fails here
-leaves nothing behind.
+``nova_ext_issued_names``, whose unique keys (scope and lower-cased
+display name; scope and lower-cased hostname) refuse a name issued before,
+by any requested name, request or process. A refused count is skipped.
+The counter and the issued names are written in one transaction, so a
+create that fails here leaves nothing behind.
 
 The functions taking a SQLAlchemy ``Connection`` run on Nova's API database
 engine in production and on any engine in tests; :func:`transaction` opens
