@@ -58,9 +58,14 @@ Force nova-ext's display-name templating on or off.
 
 Left unset (the default), naming is on as soon as
 ``multi_instance_display_name_template`` is set or
-``force_multi_instance_display_name`` is true in a configuration file, as
-with Nova before Rocky, and off otherwise, so that installing nova-ext
-changes nothing until an operator asks for it. When off, Nova names servers
+``force_multi_instance_display_name`` is true, as with Nova before Rocky,
+and off otherwise, so that installing nova-ext changes nothing until an
+operator asks for it. Set means given by any of oslo.config's sources: a
+configuration file (``--config-file``, or a file in ``--config-dir``), or
+the environment of nova-api (``OS_DEFAULT__`` and the option name in upper
+case, e.g. ``OS_DEFAULT__MULTI_INSTANCE_DISPLAY_NAME_TEMPLATE``). A file
+that repeats an option's default value also counts as set. These options
+have no command-line flags of their own. When off, Nova names servers
 as upstream does (a multi-create of "web" gives web-1, web-2).
 
 Possible values:
