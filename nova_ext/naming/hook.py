@@ -110,8 +110,11 @@ class InstanceNamer(hooks.InstanceNamer):
 
     def __init__(self):
         naming_conf.register_opts(CONF)
-        if not naming_conf.enabled(CONF):
-            set_ = naming_conf.options_set(CONF)
+        # Where the template comes from is not cached by oslo.config; it
+        # cannot change while the service runs.
+        self._template_set = naming_conf.template_set(CONF)
+        if not self._enabled():
+            set_ = naming_conf.options_set(CONF, self._template_set)
             if set_:
                 LOG.warning(
                     'Display name templating is off although %s %s set: '
@@ -131,6 +134,9 @@ class InstanceNamer(hooks.InstanceNamer):
             # Services without an API database (nova-compute) also build a
             # compute API but never create servers.
             self._check_tables(scope)
+
+    def _enabled(self):
+        return naming_conf.enabled(CONF, self._template_set)
 
     @staticmethod
     def _check_tables(scope):
@@ -164,7 +170,7 @@ class InstanceNamer(hooks.InstanceNamer):
         :raises NameReservationFailed: (HTTP 503) when names cannot be
             reserved; nothing of the request exists yet.
         """
-        if not naming_conf.enabled(CONF):
+        if not self._enabled():
             return _noop
         scope = CONF.multi_instance_display_name_count_scope
         project_id = base_options.get('project_id') or context.project_id
