@@ -245,15 +245,42 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
                   % (name, statistics.median(values) * 1000, len(values)))
         self.parts.clear()
 
+    def _count_round_trips(self):
+        """Count the statements and connection checkouts of all engines.
+
+        Each checkout is one more round trip: oslo.db's pool_pre_ping.
+        """
+        self.trips = {'statements': 0, 'checkouts': 0}
+
+        def statement(*args, **kwargs):
+            self.trips['statements'] += 1
+
+        def checkout(*args, **kwargs):
+            self.trips['checkouts'] += 1
+
+        sa.event.listen(sa.engine.Engine, 'before_cursor_execute', statement)
+        sa.event.listen(sa.pool.Pool, 'checkout', checkout)
+        self.addCleanup(sa.event.remove, sa.engine.Engine,
+                        'before_cursor_execute', statement)
+        self.addCleanup(sa.event.remove, sa.pool.Pool, 'checkout', checkout)
+
     def _latency(self, scope):
         self.flags(multi_instance_display_name_count_scope=scope)
         times = {False: [], True: []}
+        trips = {False: [], True: []}
         for i in range(ARGS.requests):
             for enabled in ((False, True) if i % 2 else (True, False)):
                 self.flags(
                     multi_instance_display_name_template_enabled=enabled)
+                before = dict(self.trips)
                 times[enabled].append(self._post(
                     'lat-%s-%s-%d' % (scope, enabled, i)))
+                trips[enabled].append(tuple(
+                    self.trips[k] - before[k]
+                    for k in ('statements', 'checkouts')))
+        self.round_trips = [
+            [statistics.median(t[k] for t in trips[e]) for k in (0, 1)]
+            for e in (False, True)]
         return [statistics.median(times[e]) * 1000 for e in (False, True)]
 
     def _throughput(self, scope, enabled):
@@ -286,12 +313,18 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
             self._post('warm-%s' % enabled)
         print('\nPOST /servers, API and 2 cell databases on MariaDB, '
               '%d existing servers; distinct requested names:' % ARGS.servers)
+        print('  load: %s' % _uptime())
+        self._count_round_trips()
         self._time_parts()
         for scope in ('project', 'global'):
             off, on = self._latency(scope)
             print('  %-7s scope, median of %d: off %6.2f ms, on %6.2f ms, '
                   'added %+.2f ms (x%.3f; goal <= 5 ms)'
                   % (scope, ARGS.requests, off, on, on - off, on / off))
+            (off_sql, off_conn), (on_sql, on_conn) = self.round_trips
+            print('    database round trips per POST: %d statements and %d '
+                  'connection checkouts off, %d and %d on'
+                  % (off_sql, off_conn, on_sql, on_conn))
             self._print_parts()
         for scope in ('project', 'global'):
             rates = {}
@@ -302,6 +335,15 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
             print('  %-7s scope, %d concurrent creators: off %.1f/s, '
                   'on %.1f/s (%.0f %%; goal >= 90 %%)'
                   % (scope, ARGS.threads, off, on, 100 * on / off))
+        print('  load: %s' % _uptime())
+
+
+def _uptime():
+    """The machine's load, printed with the figures it affects."""
+    with open('/proc/loadavg') as f:
+        load = f.read().split()[:3]
+    return 'load average %s (1, 5, 15 min), %d CPUs' % (
+        ', '.join(load), os.cpu_count())
 
 
 def main():

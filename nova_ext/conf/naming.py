@@ -58,9 +58,14 @@ Force nova-ext's display-name templating on or off.
 
 Left unset (the default), naming is on as soon as
 ``multi_instance_display_name_template`` is set or
-``force_multi_instance_display_name`` is true in a configuration file, as
-with Nova before Rocky, and off otherwise, so that installing nova-ext
-changes nothing until an operator asks for it. When off, Nova names servers
+``force_multi_instance_display_name`` is true, as with Nova before Rocky,
+and off otherwise, so that installing nova-ext changes nothing until an
+operator asks for it. Set means given by any of oslo.config's sources: a
+configuration file (``--config-file``, or a file in ``--config-dir``), or
+the environment of nova-api (``OS_DEFAULT__`` and the option name in upper
+case, e.g. ``OS_DEFAULT__MULTI_INSTANCE_DISPLAY_NAME_TEMPLATE``). A file
+that repeats an option's default value also counts as set. These options
+have no command-line flags of their own. When off, Nova names servers
 as upstream does (a multi-create of "web" gives web-1, web-2).
 
 Possible values:
@@ -154,7 +159,9 @@ case-insensitively and as hostname, under any concurrency and on any number
 of nova-api workers. A count whose name is already issued, or carried by an
 existing server, is skipped; numbers of deleted servers and of failed
 creates are not reused. The requested name is compared with surrounding
-white space stripped and case folded. If the database cannot reserve names,
+white space stripped and lower-cased (each character's simple lower
+case, as the databases' ``lower()``: ``Straße`` and ``STRASSE`` are two
+names). If the database cannot reserve names,
 the create fails with HTTP 503 rather than repeat a name.
 
 In ``global`` scope, a skipped number can tell a user that a server in
@@ -175,27 +182,43 @@ def _is_set(conf, name):
                             cfg.Locations.set_default)
 
 
-def options_set(conf):
-    """Return the names of the naming options that turn naming on."""
+def template_set(conf):
+    """Tell whether an operator set ``multi_instance_display_name_template``.
+
+    About 50 microseconds: oslo.config does not cache where a value comes
+    from. The option is not mutable, so nova-api asks once, at start.
+    """
+    return _is_set(conf, 'multi_instance_display_name_template')
+
+
+def options_set(conf, template_is_set=None):
+    """Return the names of the naming options that turn naming on.
+
+    :param template_is_set: :func:`template_set`, when the caller has it.
+    """
     found = []
-    if _is_set(conf, 'multi_instance_display_name_template'):
+    if template_is_set is None:
+        template_is_set = template_set(conf)
+    if template_is_set:
         found.append('multi_instance_display_name_template')
     if conf.force_multi_instance_display_name:
         found.append('force_multi_instance_display_name')
     return found
 
 
-def enabled(conf):
+def enabled(conf, template_is_set=None):
     """Tell whether nova-ext names new servers.
 
     ``multi_instance_display_name_template_enabled`` decides when set;
     otherwise setting the template, or forcing it on single creates, is
     what turns naming on (see the option's help).
+
+    :param template_is_set: :func:`template_set`, when the caller has it.
     """
     switch = conf.multi_instance_display_name_template_enabled
     if switch is not None:
         return switch
-    return bool(options_set(conf))
+    return bool(options_set(conf, template_is_set))
 
 
 def register_opts(conf):

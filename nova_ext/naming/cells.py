@@ -34,6 +34,8 @@ use and each cell scans its table; the README gives the measured cost.
 from oslo_log import log as logging
 import sqlalchemy as sa
 
+from nova_ext.naming import names
+
 LOG = logging.getLogger(__name__)
 
 
@@ -51,9 +53,9 @@ def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like):
     if hostnames:
         wanted.append(host_lower.in_(hostnames))
     if like:
-        wanted.append(lower.like(like.lower(), escape='\\'))
+        wanted.append(lower.like(names.fold(like), escape='\\'))
     if host_like:
-        wanted.append(host_lower.like(host_like.lower(), escape='\\'))
+        wanted.append(host_lower.like(names.fold(host_like), escape='\\'))
     query = sa.select(instance.display_name, instance.hostname).where(
         instance.deleted == 0, sa.or_(*wanted))
     if project_id is not None:
@@ -81,8 +83,8 @@ def find(context, project_id, display_names=(), hostnames=(), like=None,
     by the API database alone.
     """
     from nova import context as nova_context
-    lowered = sorted({n.lower() for n in display_names})
-    hostnames = sorted({h.lower() for h in hostnames})
+    lowered = sorted({names.fold(n) for n in display_names})
+    hostnames = sorted({names.fold(h) for h in hostnames})
     if not (lowered or hostnames or like or host_like):
         return []
     results = nova_context.scatter_gather_all_cells(

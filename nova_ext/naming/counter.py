@@ -24,11 +24,11 @@ race. Counts are never handed back, so numbers of deleted servers are not
 reused.
 
 Each name made from a count is then issued: inserted into
-``nova_ext_issued_names``, whose unique keys (scope and case folded display
-name; scope and hostname) refuse a name issued before, by any requested
-name, request or process. A refused count is skipped. The counter and the
-issued names are written in one transaction, so a create that fails here
-leaves nothing behind.
+``nova_ext_issued_names``, whose unique keys (scope and lower-cased
+display name; scope and lower-cased hostname) refuse a name issued before,
+by any requested name, request or process. A refused count is skipped.
+The counter and the issued names are written in one transaction, so a
+create that fails here leaves nothing behind.
 
 The functions taking a SQLAlchemy ``Connection`` run on Nova's API database
 engine in production and on any engine in tests; :func:`transaction` opens
@@ -47,6 +47,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from nova_ext.db import models
+from nova_ext.naming import names
 
 LOG = logging.getLogger(__name__)
 
@@ -60,11 +61,12 @@ GLOBAL_SCOPE = 'global'
 def normalize(name):
     """Normalize a requested name into its counter key.
 
-    Surrounding white space is stripped and the name case folded, so that
-    "Web", "web " and "WEB" continue one count, as Nova's hostname
+    Surrounding white space is stripped and the name lower cased (by
+    :func:`~nova_ext.naming.names.fold`, the databases' ``lower()``), so
+    that "Web", "web " and "WEB" continue one count, as Nova's hostname
     uniqueness check compares names case-insensitively.
     """
-    return name.strip().casefold()
+    return names.fold(name.strip())
 
 
 def scope_of(scope, project_id):
@@ -202,9 +204,9 @@ def issue(connection, scope, display_name, hostname, host_scope=None):
     """
     now = timeutils.utcnow()
     values = {
-        'name_key': _hash(scope, 'name', display_name.casefold()),
+        'name_key': _hash(scope, 'name', names.fold(display_name)),
         'host_key': (None if hostname is None else
-                     _hash(host_scope or scope, 'host', hostname.lower())),
+                     _hash(host_scope or scope, 'host', names.fold(hostname))),
         'scope': scope, 'display_name': display_name, 'hostname': hostname,
         'created_at': now, 'updated_at': now,
     }
@@ -246,8 +248,8 @@ def record(connection, scope, display_name, hostname, host_scope=None):
         host_scope = host_scope or scope
         now = timeutils.utcnow()
         _insert_ignore(connection, {
-            'name_key': _hash(host_scope, 'kept-host', hostname.lower()),
-            'host_key': _hash(host_scope, 'host', hostname.lower()),
+            'name_key': _hash(host_scope, 'kept-host', names.fold(hostname)),
+            'host_key': _hash(host_scope, 'host', names.fold(hostname)),
             'scope': host_scope, 'display_name': hostname,
             'hostname': hostname, 'created_at': now, 'updated_at': now,
         })

@@ -38,6 +38,7 @@ template and values; what needs none of them lives in ``counter``,
 
 import functools
 import os
+import weakref
 
 from nova import exception as nova_exception
 from oslo_config import cfg
@@ -69,6 +70,10 @@ MAX_SKIPS = 1000
 #: still continues their sequence when a counter is seeded: ``db7`` after
 #: ``db2`` does, ``db20240101`` (a date) does not.
 MAX_SEED_GAP = 1000
+
+#: API database engines whose naming tables were found, so that each of
+#: nova-api's compute APIs does not look them up again.
+_CHECKED_ENGINES = weakref.WeakSet()
 
 
 class CounterTableMissing(RuntimeError):
@@ -105,8 +110,11 @@ class InstanceNamer(hooks.InstanceNamer):
 
     def __init__(self):
         naming_conf.register_opts(CONF)
-        if not naming_conf.enabled(CONF):
-            set_ = naming_conf.options_set(CONF)
+        # Where the template comes from is not cached by oslo.config; it
+        # cannot change while the service runs.
+        self._template_set = naming_conf.template_set(CONF)
+        if not self._enabled():
+            set_ = naming_conf.options_set(CONF, self._template_set)
             if set_:
                 LOG.warning(
                     'Display name templating is off although %s %s set: '
@@ -118,21 +126,34 @@ class InstanceNamer(hooks.InstanceNamer):
         # the option and the bad key for an invalid template.
         template = _template(CONF.multi_instance_display_name_template)
         scope = CONF.multi_instance_display_name_count_scope
-        if not template.keys & {'count', 'uuid'}:
+        if 'count' not in template.keys and not template.unique_by_uuid:
             LOG.warning('multi_instance_display_name_template %r has '
-                        'neither count nor uuid: servers created together '
-                        'get the same name', template.text)
+                        'neither count nor the whole uuid: servers created '
+                        'together can get the same name', template.text)
         if scope != 'request' and CONF.api_database.connection:
             # Services without an API database (nova-compute) also build a
             # compute API but never create servers.
             self._check_tables(scope)
 
+    def _enabled(self):
+        return naming_conf.enabled(CONF, self._template_set)
+
     @staticmethod
     def _check_tables(scope):
+        """Refuse to start without the naming tables; once per engine.
+
+        nova-api builds a compute API for each of its controllers (34 in
+        Nova 34): the tables are looked up for the first only.
+        """
         from nova.db.api import api as api_db_api
         from nova_ext.db import migration
-        missing = migration.missing_naming_tables(api_db_api.get_engine())
-        if missing:
+        engine = api_db_api.get_engine()
+        if engine in _CHECKED_ENGINES:
+            return
+        missing = migration.missing_naming_tables(engine)
+        if not missing:
+            _CHECKED_ENGINES.add(engine)
+        else:
             raise CounterTableMissing(
                 'multi_instance_display_name_count_scope = %s needs the '
                 'tables %s in the Nova API database ([api_database] '
@@ -149,7 +170,7 @@ class InstanceNamer(hooks.InstanceNamer):
         :raises NameReservationFailed: (HTTP 503) when names cannot be
             reserved; nothing of the request exists yet.
         """
-        if not naming_conf.enabled(CONF):
+        if not self._enabled():
             return _noop
         scope = CONF.multi_instance_display_name_count_scope
         project_id = base_options.get('project_id') or context.project_id
@@ -169,9 +190,9 @@ class InstanceNamer(hooks.InstanceNamer):
         }
         keep_hostname = bool(base_options.get('hostname'))
         if (scope == 'request' or 'count' not in template.keys or
-                'uuid' in template.keys):
+                template.unique_by_uuid):
             # Nothing to keep unique (request scope, no count), or the
-            # UUID does: only the numbering is needed.
+            # whole UUID does: only the numbering is needed.
             counts = self._counts_only(context, template, scope, values,
                                        num_instances)
         else:
@@ -263,15 +284,23 @@ class InstanceNamer(hooks.InstanceNamer):
         created, and shows which of the names issued are taken. Only names
         the family read cannot cover (shortened to fit) need a second
         lookup.
+
+        In the ``global`` scope the family is only read when the template
+        starts with the requested name (``%(project-name)s-%(name)s...``
+        would need an unanchored ``LIKE`` returning every project's names):
+        otherwise the count is not seeded from existing servers, and only
+        the names issued are looked up.
         """
         project_id = None if scope == 'global' else values['project_id']
         scope_str, key = self._key(scope, values)
         host_scope = counter.host_scope_of(
             scope, values['project_id'],
             CONF.osapi_compute_unique_server_name_scope)
-        family = _Family(template, values, project_id, keep_hostname)
-        family.read(context)
-        seed = family.seed
+        family = seed = None
+        if project_id is not None or template.name_anchored({}):
+            family = _Family(template, values, project_id, keep_hostname)
+            family.read(context)
+            seed = family.seed
 
         counts = []
         for _round in range(MAX_ROUNDS):
@@ -286,11 +315,12 @@ class InstanceNamer(hooks.InstanceNamer):
                     display_names=[d for c, d, h in issued],
                     hostnames=[h for c, d, h in issued if h])
             family = seed = None
-            displays = {d.casefold() for d, h in found if d is not None}
-            hosts = {h.lower() for d, h in found if h is not None}
+            displays = {names.fold(d) for d, h in found if d is not None}
+            hosts = {names.fold(h) for d, h in found if h is not None}
             for count, display, hostname in issued:
-                if display.casefold() in displays or (
-                        hostname is not None and hostname.lower() in hosts):
+                if names.fold(display) in displays or (
+                        hostname is not None and
+                        names.fold(hostname) in hosts):
                     LOG.info('Skipping display name count %(count)d: a '
                              'server named %(name)r exists',
                              {'count': count, 'name': display})

@@ -34,6 +34,22 @@ MAX_HOSTNAME = 63
 _SHRINKABLE = ('name', 'project-name', 'project_id')
 
 
+def fold(name):
+    """Return ``name`` in lower case, as the databases' ``lower()`` gives it.
+
+    The one rule nova-ext compares names by, in Python and in SQL: each
+    character's simple lower case mapping (Unicode's UnicodeData.txt), as
+    MariaDB's and PostgreSQL's ``lower()`` apply it and as Nova compares
+    hostnames. Python's ``str.lower()`` differs in two places, which would
+    make a name look free in Python and taken in the database or the other
+    way round: ``'İ'`` becomes two code points (``i`` and a combining dot),
+    and a final capital sigma becomes ``'ς'``. ``str.casefold()`` differs
+    more (``'ß'`` becomes ``'ss'``, which no database does): ``'Straße'`` and
+    ``'STRASSE'`` are different names here, as they are to Nova.
+    """
+    return ''.join(c.lower()[0] for c in name)
+
+
 def sanitize_hostname(name):
     """Sanitize like nova.utils.sanitize_hostname, without the length cut.
 

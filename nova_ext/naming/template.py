@@ -58,7 +58,7 @@ _TOKEN = re.compile(
 _SAMPLE = {
     'name': 'server',
     'count': 1,
-    'uuid': '00000000-0000-0000-0000-000000000000',
+    'uuid': '01234567-89ab-cdef-0123-456789abcdef',
     'project-name': 'project',
     'project_id': '00000000000000000000000000000000',
 }
@@ -91,6 +91,17 @@ class Template(object):
         self.keys = frozenset(
             p.key for p in self.parts if isinstance(p, Field))
 
+    @property
+    def unique_by_uuid(self):
+        """Tell whether the server's whole UUID is in every name.
+
+        Only then are names unique without a count: ``%(uuid).8s`` keeps 8
+        of its 32 hexadecimal digits, and those repeat.
+        """
+        sample = _SAMPLE['uuid']
+        return any(isinstance(p, Field) and p.key == 'uuid' and
+                   sample in p.format(sample) for p in self.parts)
+
     def format(self, values):
         """Fill the template from ``values`` (a dict keyed by key)."""
         out = []
@@ -119,7 +130,7 @@ class Template(object):
             floating point).
 
         Matching is case-insensitive because counters compare requested
-        names case folded.
+        names lower-cased.
         """
         regex = []
         counts = 0
@@ -139,6 +150,22 @@ class Template(object):
         if not counts:
             return None
         return re.compile(''.join(regex), re.IGNORECASE | re.DOTALL)
+
+    def name_anchored(self, known):
+        """Tell whether names start with text fixed by ``known`` and name.
+
+        True when every field up to the first ``%(name)s`` is in
+        ``known``: :meth:`like_pattern` then starts with the requested
+        name rather than a wildcard.
+        """
+        for part in self.parts:
+            if not isinstance(part, Field):
+                continue
+            if part.key == 'name':
+                return True
+            if part.key == 'count' or part.key not in known:
+                return False
+        return False
 
     def like_pattern(self, known):
         """Return a SQL ``LIKE`` pattern that every matching name fits.

@@ -38,6 +38,7 @@ from nova.db.main import models as main_models
 from nova_ext.db import migration
 from nova_ext.naming import counter
 from nova_ext.naming import hook
+from nova_ext.naming import names
 from nova_ext.naming import template
 from nova_ext.testing import harness
 
@@ -115,11 +116,31 @@ class _CounterTests(object):
 
     def test_unicode_names_are_one_counter(self):
         key = counter.counter_key('global', 'Straße')
-        self.assertEqual(key, counter.counter_key('global', ' STRASSE'))
+        self.assertEqual(key, counter.counter_key('global', ' STRAßE'))
+        # Lower case as the database's lower(), not casefold(): two names.
+        self.assertNotEqual(key, counter.counter_key('global', 'STRASSE'))
         with self.engine.begin() as conn:
             counter.reserve(conn, key, 'global', 'Straße', 1)
             self.assertEqual(2, counter.reserve(conn, key, 'global',
-                                                'strasse', 1))
+                                                'STRAßE', 1))
+            self.assertTrue(counter.issue(conn, 's', 'Straße1', 'straße1'))
+            self.assertFalse(counter.issue(conn, 's', 'STRAßE1', 'x'))
+            self.assertTrue(counter.issue(conn, 's', 'STRASSE1', 'strasse1'))
+
+    #: Whether the database's lower() knows letters beyond ASCII (SQLite's
+    #: does not; it only runs Nova's functional tests).
+    UNICODE_LOWER = True
+
+    def test_case_rule_is_the_databases(self):
+        samples = ['Web SERVER1', 'web_1']
+        if self.UNICODE_LOWER:
+            samples += ['STRAßE1', 'STRASSE1', 'İSTANBUL', 'ΟΔΟΣ', 'ÄRGER']
+        with self.engine.connect() as conn:
+            for text in samples:
+                self.assertEqual(
+                    names.fold(text),
+                    conn.execute(sa.select(sa.func.lower(text))).scalar(),
+                    text)
 
     def test_concurrent_reservations_never_collide(self):
         engine = self.engine
@@ -274,6 +295,46 @@ class _CounterTests(object):
         # name, of another family, carries it), x...x2 is not.
         self.assertEqual([1, 3], self._reserve(namer, tmpl, 'x' * 71, 2))
 
+    def test_non_ascii_case(self):
+        if not self.UNICODE_LOWER:
+            self.skipTest("SQLite's lower() only knows ASCII")
+        self._add_instances(('STRAßE1', 'p1', 0), ('STRASSE5', 'p1', 0),
+                            ('İSTANBUL3', 'p1', 0),
+                            ('x', 'p1', 0, 'straße2'))
+        namer = self._namer()
+        tmpl = '%(name)s%(count)d'
+        # Seeded from STRAßE1 (one name with Straße1), not from STRASSE5
+        # (another name); straße2 is taken as a hostname.
+        self.assertEqual([3], self._reserve(namer, tmpl, 'Straße', 1))
+        self.assertEqual([6], self._reserve(namer, tmpl, 'strasse', 1))
+        self.assertEqual([4], self._reserve(namer, tmpl, 'istanbul', 1))
+
+    def test_global_scope_without_the_name_first(self):
+        # %(project_id)s-%(name)s...: the family would be LIKE '%-db-%'
+        # over every project. Not read: no seed, but the names issued are
+        # still looked up and a taken one skipped.
+        self._add_instances(('p2-db-1', 'p2', 0), ('p2-db-2', 'p2', 0),
+                            ('p1-db-2', 'p2', 0))
+        namer = self._namer()
+        lookups = []
+        find = hook.cells.find
+
+        def watched(context, project_id, **kwargs):
+            lookups.append(kwargs)
+            return find(context, project_id, **kwargs)
+
+        self.useFixture(fixtures.MockPatchObject(hook.cells, 'find',
+                                                 watched))
+        self.assertEqual([1, 3], self._reserve(
+            namer, '%(project_id)s-%(name)s-%(count)d', 'db', 2,
+            scope='global'))
+        self.assertNotIn('like', [k for kw in lookups for k in kw])
+        # Anchored templates still read the family once in global scope.
+        del lookups[:]
+        self.assertEqual([3], self._reserve(
+            namer, '%(name)s-%(count)d', 'p2-db', 1, scope='global'))
+        self.assertIn('like', lookups[0])
+
     def test_template_with_project_name(self):
         self._add_instances(('Acme-db-4', 'p1', 0), ('Other-db-9', 'p1', 0))
         namer = self._namer()
@@ -358,6 +419,7 @@ class _CounterTests(object):
 class TestSQLite(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
                  testtools.TestCase):
     FIXTURE = test_fixtures.OpportunisticDbFixture
+    UNICODE_LOWER = False
 
     def _engine(self):
         # The provisioned SQLite database is in memory, private to one

@@ -455,6 +455,24 @@ class TestGlobalScope(NamingTestBase):
         self.assertEqual([('global', 'db', 4)], self._counter_rows())
 
 
+class TestShortenedUUID(NamingTestBase):
+    # 8 of a UUID's 32 digits can repeat: the names are issued, and a
+    # name another requested name took is skipped, as without a UUID.
+    NAMING = {'multi_instance_display_name_template':
+              '%(name)s%(count)d-%(uuid).8s'}
+
+    def _issued(self):
+        with api_db_api.get_engine().connect() as conn:
+            return sorted(r[0] for r in conn.execute(sa.text(
+                'SELECT display_name FROM nova_ext_issued_names')))
+
+    def test_names_are_issued(self):
+        self._boot('web', count=11)
+        names = self._names(self._boot('web1'))
+        self.assertTrue(names[0].startswith('web12-'), names)
+        self.assertIn('web11-', self._issued())
+
+
 class TestDisabled(NamingTestBase):
     NAMING = {'multi_instance_display_name_template_enabled': False}
 

@@ -50,6 +50,25 @@ class TestPerProcess(testtools.TestCase):
             self.assertEqual('web-2', instance.display_name)
         self.assertEqual(1, self.register.call_count)
 
+    def test_where_the_template_comes_from_is_asked_once(self):
+        # oslo.config does not cache get_location (about 50 us a call).
+        self.conf.config(multi_instance_display_name_template='%(name)s-'
+                         '%(count)d',
+                         multi_instance_display_name_count_scope='request')
+        get_location = self.useFixture(fixtures.MockPatchObject(
+            cfg.CONF, 'get_location', wraps=cfg.CONF.get_location)).mock
+        namer = hook.InstanceNamer()
+        self.assertEqual(1, get_location.call_count)
+        context = mock.Mock(project_id='p', project_name='P')
+        for _ in range(3):
+            self.assertIsNot(hook._noop, namer.reserve(
+                context, {'display_name': 'web', 'project_id': 'p'}, 2))
+        self.assertEqual(1, get_location.call_count)
+        # The switch is still read on every create.
+        self.conf.config(multi_instance_display_name_template_enabled=False)
+        self.assertIs(hook._noop, namer.reserve(
+            context, {'display_name': 'web', 'project_id': 'p'}, 2))
+
     def test_naming_off_reserves_nothing(self):
         namer = hook.InstanceNamer()
         self.assertIs(hook._noop, namer.reserve(

@@ -99,3 +99,17 @@ class TestHostname(testtools.TestCase):
     def test_latin1_kept(self):
         tmpl = template.Template('%(name)s%(count)d')
         self.assertEqual('café1', names.hostname(tmpl, _values('Café', 1)))
+
+
+class TestFold(testtools.TestCase):
+    """One case rule in Python and SQL (see the functional DB tests)."""
+
+    def test_simple_lower_case(self):
+        self.assertEqual('web server1', names.fold('Web SERVER1'))
+        # casefold() would give 'strasse': two names, as in the database.
+        self.assertEqual('straße', names.fold('STRAßE'))
+        self.assertNotEqual(names.fold('Straße'), names.fold('STRASSE'))
+        # lower() would give 'i' and a combining dot: two characters.
+        self.assertEqual('istanbul', names.fold('İSTANBUL'))
+        # lower() would end in a final sigma; the databases do not.
+        self.assertEqual('οδοσ', names.fold('ΟΔΟΣ'))

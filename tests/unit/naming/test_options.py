@@ -73,3 +73,24 @@ class TestEnabled(testtools.TestCase):
         conf.set_override('multi_instance_display_name_template',
                           '%(name)s%(count)d')
         self.assertTrue(naming_conf.enabled(conf))
+
+    def test_environment_turns_it_on(self):
+        # oslo.config's environment source: OS_<GROUP>__<OPTION>.
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_DEFAULT__MULTI_INSTANCE_DISPLAY_NAME_TEMPLATE',
+            '%(name)s.%(count)d'))
+        conf = self._conf()
+        self.assertTrue(naming_conf.enabled(conf))
+        self.assertEqual('%(name)s.%(count)d',
+                         conf.multi_instance_display_name_template)
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_DEFAULT__MULTI_INSTANCE_DISPLAY_NAME_TEMPLATE_ENABLED',
+            'false'))
+        self.assertFalse(naming_conf.enabled(self._conf()))
+
+    def test_config_dir_turns_it_on(self):
+        conf_dir = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(conf_dir, 'naming.conf'), 'w') as f:
+            f.write('[DEFAULT]\nforce_multi_instance_display_name = true\n')
+        conf = self._conf(args=['--config-dir', conf_dir])
+        self.assertTrue(naming_conf.enabled(conf))

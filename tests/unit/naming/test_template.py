@@ -184,3 +184,27 @@ class TestReverse(testtools.TestCase):
         self.assertEqual(
             'p\\_\\_we\\%b-%\\%',
             tmpl.like_pattern({'name': 'we%b', 'project-name': 'p_'}))
+
+
+class TestUniqueness(testtools.TestCase):
+
+    def test_only_the_whole_uuid_makes_names_unique(self):
+        for text in ('%(uuid)s', '%(name)s-%(uuid)s', '%(uuid).36s',
+                     '%(name)s-%(uuid)r', '%(uuid)40s'):
+            self.assertTrue(template.Template(text).unique_by_uuid, text)
+        for text in ('%(name)s-%(uuid).8s', '%(uuid).35s',
+                     '%(name)s-%(count)d', '%(uuid).0s%(name)s'):
+            self.assertFalse(template.Template(text).unique_by_uuid, text)
+
+    def test_name_anchored(self):
+        known = {'project-name': 'acme'}
+        for text, anchored, like in (
+                ('%(name)s-%(count)d', True, 'web-%'),
+                ('x-%(name)s%(count)03d', True, 'x-web%'),
+                ('%(project-name)s-%(name)s-%(count)d', True, 'acme-web-%'),
+                ('%(project_id)s-%(name)s-%(count)d', False, '%-web-%'),
+                ('%(count)d-%(name)s', False, '%-web')):
+            tmpl = template.Template(text)
+            self.assertEqual(anchored, tmpl.name_anchored(known), text)
+            self.assertEqual(like, tmpl.like_pattern(dict(known,
+                                                          name='web')))

@@ -28,6 +28,9 @@ branch_labels = None
 depends_on = None
 
 
+# No downgrade(): see this package's docstring.
+
+
 def upgrade():
     op.create_table(
         'nova_ext_issued_names',

@@ -13,4 +13,13 @@
 #    under the License.
 
 """nova-ext's schema revisions, one module each, applied in order by
-``nova-ext-manage db sync``."""
+``nova-ext-manage db sync``.
+
+No revision has a downgrade, on purpose: Nova's own migrations have none
+(OpenStack dropped downgrades in Kilo; a restore from backup is the way
+back), and going below a naming table would drop the counts and issued
+names that keep names from repeating, so that an upgrade again would
+issue names already given. To remove nova-ext, drop
+``nova_ext_name_counters``, ``nova_ext_issued_names`` and
+``nova_ext_alembic_version`` by hand (doc/source/install/manual.rst).
+"""
