@@ -226,7 +226,8 @@ class GateWaiter(hooks.GuestGateWaiter):
         """
         if window <= 0 or self.audit:
             return False
-        end = time.monotonic() + window
+        begin = time.monotonic()
+        end = begin + window
         thread = self._request_thread
         if thread is None:
             return False
@@ -245,9 +246,9 @@ class GateWaiter(hooks.GuestGateWaiter):
             return False
         self._done = True
         registry.REGISTRY.unregister(self._waiter)
-        LOG.debug('Third-party gate approved the server within %.3f '
-                  'seconds: the guest is created running', window,
-                  instance=self.instance)
+        LOG.debug('Third-party gate approved the server %.3f seconds '
+                  'before its creation: the guest is created running',
+                  time.monotonic() - begin, instance=self.instance)
         return self._enforce(*decision) == APPROVE
 
     def wait(self):
