@@ -29,8 +29,8 @@ after ``delay`` seconds), ``async`` (``202 pending`` at once, then after
 ``delay`` seconds the verdict as a ``third-party-gate`` event posted to
 Nova, with ``in-progress`` heartbeats meanwhile) or ``manual`` (``202
 pending``; the caller decides). In async mode, ``sync_name`` picks the
-display names answered as in sync mode. A repeated tag (the gate retrying) never
-starts a second decision; ``fail_first`` answers 503 to the first
+display names answered as in sync mode. A repeated tag (the gate retrying)
+never starts a second decision; ``fail_first`` answers 503 to the first
 deliveries of each tag.
 
 Its settings are checked by :mod:`.settings`, the protocol by
