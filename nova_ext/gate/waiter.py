@@ -246,9 +246,9 @@ class GateWaiter(hooks.GuestGateWaiter):
             return False
         self._done = True
         registry.REGISTRY.unregister(self._waiter)
-        LOG.debug('Third-party gate approved the server %.3f seconds '
-                  'before its creation: the guest is created running',
-                  time.monotonic() - begin, instance=self.instance)
+        LOG.debug('Third-party gate approved the server within %.3f '
+                  'seconds, before its creation: the guest is created '
+                  'running', time.monotonic() - begin, instance=self.instance)
         return self._enforce(*decision) == APPROVE
 
     def wait(self):
