@@ -14,9 +14,9 @@
 
 """Time-stamp every step of gated builds on the functional harness.
 
-For ``benchmarks/gate_trace.py`` and ``benchmarks/gate_bench.py --trace``:
-where the waits of concurrent gated boots overlap and where they do not
-cannot be read from medians, only from each server's steps side by side.
+For ``benchmarks/gate_bench.py --trace``: where the waits of concurrent
+gated boots overlap and where they do not cannot be read from medians, only
+from each server's steps side by side.
 :func:`install` wraps the functions below (:meth:`Trace.uninstall`, which
 the test's cleanups also call, undoes it) and :meth:`Trace.report` prints
 one row per server:
