@@ -34,6 +34,11 @@ on fakelibvirt, patches applied) with the reference third party on
    late: the open gates reach ``[DEFAULT] max_concurrent_builds``
    (``--max-builds``) and no more (a waiting guest holds its build slot).
 
+``--boots 0`` skips part 1; ``--trace`` prints every server's steps in the
+batches of part 2 (``nova_ext.testing.trace``: the cast, the build slot,
+the gate request, the verdict, the gate opening, the resume...), which is
+how doc/source/reference/performance.rst explains where waits overlap.
+
 Timestamps are Nova's own (the create action's start, the build's action
 event, ``launched_at``) and the script waits on Nova's notifications rather
 than polling the API, which in this single-process harness would take CPU
@@ -41,6 +46,7 @@ from the builds it measures.
 
 Usage: .venv/bin/python benchmarks/gate_bench.py [--boots 50]
        [--concurrent 50] [--delay 1.0] [--cap-delay 15.0] [--max-builds 4]
+       [--trace]
 """
 
 import argparse
@@ -57,6 +63,7 @@ script.setup(os.environ.get('NOVA_EXT_BENCH_LOG', 'gate_bench.log'))
 
 from nova_ext.gate import registry  # noqa: E402
 from nova_ext.testing import harness  # noqa: E402
+from nova_ext.testing import trace as gate_trace  # noqa: E402
 
 say = script.say
 ARGS = None
@@ -154,7 +161,8 @@ class GateBench(harness.GateTestBase):
     def test_latency_and_overlap(self):
         say('1. Time to launch, %d boots per configuration, interleaved' %
             ARGS.boots)
-        self._latency(ARGS.boots)
+        if ARGS.boots:
+            self._latency(ARGS.boots)
         if ARGS.concurrent:
             self._overlap(ARGS.concurrent, ARGS.delay)
         if ARGS.cap_delay:
@@ -177,6 +185,7 @@ class GateBench(harness.GateTestBase):
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        trace = gate_trace.install(self) if ARGS.trace else None
         body = self._build_server(name=name, networks='none')
         body.update({'min_count': count, 'max_count': count})
         self.notifier.reset()
@@ -187,6 +196,9 @@ class GateBench(harness.GateTestBase):
         elapsed = time.monotonic() - start
         done.set()
         sampler.join()
+        if trace is not None:
+            trace.uninstall()
+            trace.report(say)
         servers = self.api.get_servers(search_opts={'name': '^%s' % name})
         self.assertEqual(count, len(servers))
         self.notifier.reset()
@@ -243,6 +255,8 @@ def main():
         help="nova-compute's [DEFAULT] max_concurrent_builds (Nova's "
              "default is 10; the single-process harness starts builds too "
              "slowly to fill 10 slots within a verdict's delay)")
+    parser.add_argument('--trace', action='store_true',
+                        help="print each server's steps in part 2")
     ARGS = parser.parse_args()
     return script.run(GateBench('test_latency_and_overlap'))
 

@@ -91,7 +91,10 @@ class GuestGate(abc.ABC):
         """Start holding a guest about to be powered on, or return None.
 
         Called before the guest is created; a waiter makes the driver
-        create it paused and resume it only after ``waiter.wait()``.
+        create it paused and resume it only after ``waiter.wait()``. None
+        means the gate does not hold this guest (not gated, or already let
+        through): the driver creates it running, unless something else
+        (a pending vif-plugged event) holds it.
         """
 
     def instances_at_startup(self, context: 'nova_context.RequestContext',

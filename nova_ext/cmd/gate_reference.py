@@ -102,6 +102,9 @@ def build_parser(argv):
     parser.add_argument('--ignore-name', metavar='REGEX',
                         help='Accept but never decide servers whose display '
                              'name matches (the gate times out).')
+    parser.add_argument('--sync-name', metavar='REGEX',
+                        help='async: answer servers whose display name '
+                             'matches synchronously instead.')
     parser.add_argument('--delay', type=float, default=0.0,
                         metavar='SECONDS',
                         help='Seconds to wait before answering (sync) or '
@@ -212,7 +215,8 @@ def main(argv=None):
         tp = service.ReferenceThirdParty(
             host=args.host, port=args.port, secret=_read_secret(parser, args),
             mode=args.mode, reject_name=args.reject_name,
-            ignore_name=args.ignore_name, delay=args.delay,
+            ignore_name=args.ignore_name, sync_name=args.sync_name,
+            delay=args.delay,
             heartbeat=args.heartbeat, nova=_load_poster(parser, args),
             reject_reason=args.reject_reason, fail_first=args.fail_first,
             offer_status_url=args.offer_status_url)

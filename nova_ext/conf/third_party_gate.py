@@ -289,6 +289,45 @@ Related options:
 Seconds to wait before the first retry; each further retry waits twice as
 long as the previous one.
 """),
+    cfg.FloatOpt(
+        'early_verdict_window',
+        default=0.1,
+        min=0.0,
+        max=1.0,
+        help="""
+Seconds nova-compute waits, before it creates the guest, for a verdict
+already on its way.
+
+When the third party approves within this window (a synchronous answer, or
+an asynchronous event that reaches nova-compute that fast), the guest is
+created running: no pause, no resume, and the approval is recorded as
+usual. Otherwise the guest is created paused, as it always is when the
+verdict is not known yet, and runs once the verdict approves it. Only an
+approval of this very request, in ``enforce`` mode, creates a guest running:
+a rejection, an error, a request still in flight or a ``pending`` answer
+leaves the decision to the usual wait, which destroys the paused guest of a
+rejected boot.
+
+The trade-off: the window is spent before the guest is created, so a third
+party that answers just after it (between the window's end and the end of
+the guest's creation) adds up to this many seconds to the boot, while a
+verdict inside it saves the pause and the resume (two more libvirt calls
+and lifecycle events). A third party that takes seconds costs nothing
+either way: its wait overlaps the guest's creation.
+
+Possible values:
+
+* ``0``: always create the guest paused and resume it after the verdict.
+* A number of seconds up to 1: the default (0.1) covers a synchronous
+  answer and an asynchronous event from a third party that answers at once
+  on a nearby network.
+
+Related options:
+
+* ``mode``: in ``audit`` mode no guest waits, so this has no effect.
+* ``request_timeout``: a request still unanswered at the window's end is
+  left to the usual wait.
+"""),
     cfg.ListOpt(
         'operations',
         default=['boot'],

@@ -79,6 +79,24 @@ class Waiter(object):
                 self._cond.wait(remaining)
             return self._statuses.popleft()
 
+    def first_verdict(self, verdicts, until):
+        """The first queued status in ``verdicts``, left queued; or None.
+
+        Waits until such a status is queued or ``until`` (a
+        ``time.monotonic()`` instant) passed; heartbeats before it do not
+        end the wait. Nothing is taken from the queue, so that whoever
+        reads it next (``next_status``) sees every status in order.
+        """
+        with self._cond:
+            while True:
+                for status in self._statuses:
+                    if status in verdicts:
+                        return status
+                remaining = until - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+
     def close(self):
         """Refuse further events and return the ones left unread."""
         with self._cond:

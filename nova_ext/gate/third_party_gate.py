@@ -56,8 +56,10 @@ class ThirdPartyGate(hooks.GuestGate):
         gate_config.validate(CONF.third_party_gate)
 
     def start(self, context, instance):
-        """Send the gate request of a spawn; None when it is not gated.
+        """Send the gate request of a spawn; None when it does not hold it.
 
+        None: the spawn is not gated, or the third party approved it within
+        ``early_verdict_window`` (the guest is then created running).
         Never raises for a verdict: a sync rejection or a delivery failure
         is raised by ``wait()``, once the driver can clean up after it.
         """
@@ -93,6 +95,9 @@ class ThirdPartyGate(hooks.GuestGate):
             return None
         waiter = gate_waiter.GateWaiter(conf, context, instance, operation)
         waiter.begin()
+        if waiter.settle(conf.early_verdict_window):
+            # Already approved: the driver creates the guest running.
+            return None
         return waiter
 
     def instances_at_startup(self, context, instances):

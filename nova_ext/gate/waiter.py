@@ -29,7 +29,10 @@ travels while the driver defines and creates the paused guest, the record of
 the gate's start is written beside the request (it never eats the gate's
 deadline), and the record of an approval is written once the guest may
 already run. What is left is the wait for the verdict itself
-(``benchmarks/gate_bench.py`` measures it).
+(``benchmarks/gate_bench.py`` measures it). When the verdict is an approval
+that arrives within ``[third_party_gate] early_verdict_window``, ``settle()``
+ends the gate before the guest is created, and the driver creates it running
+instead of paused-then-resumed.
 
 Every wait is bounded: the request thread is joined no later than the
 deadline, and while the guest waits the waiter looks every
@@ -202,6 +205,51 @@ class GateWaiter(hooks.GuestGateWaiter):
                      instance=self.instance)
 
     # -- the wait ------------------------------------------------------
+
+    def settle(self, window):
+        """Wait up to ``window`` seconds for an approval on its way.
+
+        Called before the driver creates the guest
+        (``[third_party_gate] early_verdict_window``). Only an approval
+        that ``wait()`` would enforce as one ends the gate here: the
+        request thread must have ended (its synchronous answer wins over
+        any event, as in ``wait()``) with an approval, or with a pending
+        answer followed by a ``completed`` event. Anything else (a
+        rejection, a delivery failure, no answer yet) is left untouched
+        for ``wait()``, so that a guest that may not run is only ever
+        created paused and destroyed.
+
+        :returns: True when the guest may be created running: the gate is
+            over (the waiter left the registry, the approval is recorded
+            beside the boot) and ``wait()`` must not be called. False
+            otherwise, having consumed nothing.
+        """
+        if window <= 0 or self.audit:
+            return False
+        begin = time.monotonic()
+        end = begin + window
+        thread = self._request_thread
+        if thread is None:
+            return False
+        thread.join(window)
+        if thread.is_alive():
+            return False
+        decision = self._decision
+        if decision is None:
+            # Pending: a verdict event may be on its way.
+            status = self._waiter.first_verdict(
+                (gate_client.COMPLETED, gate_client.FAILED), end)
+            if status != gate_client.COMPLETED:
+                return False
+            decision = (APPROVED, None)
+        elif decision[0] != APPROVED:
+            return False
+        self._done = True
+        registry.REGISTRY.unregister(self._waiter)
+        LOG.debug('Third-party gate approved the server within %.3f '
+                  'seconds, before its creation: the guest is created '
+                  'running', time.monotonic() - begin, instance=self.instance)
+        return self._enforce(*decision) == APPROVE
 
     def wait(self):
         """Wait for the verdict and enforce it.

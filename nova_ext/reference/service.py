@@ -28,8 +28,9 @@ It answers in one of three modes: ``sync`` (the verdict in the HTTP answer
 after ``delay`` seconds), ``async`` (``202 pending`` at once, then after
 ``delay`` seconds the verdict as a ``third-party-gate`` event posted to
 Nova, with ``in-progress`` heartbeats meanwhile) or ``manual`` (``202
-pending``; the caller decides). A repeated tag (the gate retrying) never
-starts a second decision; ``fail_first`` answers 503 to the first
+pending``; the caller decides). In async mode, ``sync_name`` picks the
+display names answered as in sync mode. A repeated tag (the gate retrying)
+never starts a second decision; ``fail_first`` answers 503 to the first
 deliveries of each tag.
 
 Its settings are checked by :mod:`.settings`, the protocol by
@@ -243,6 +244,12 @@ class ReferenceThirdParty(records.Recorder):
                 REJECT_REASON_TEMPLATE % rules.reject_name.pattern)
         return 'approve', 'completed', rules.approve_reason
 
+    def _mode_for(self, display_name):
+        sync_name = self.settings.sync_name
+        if sync_name is not None and sync_name.search(display_name or ''):
+            return 'sync'
+        return self.settings.mode
+
     def _pending_answer(self, tag):
         if not self.settings.offer_status_url:
             return 202, {'status': 'pending'}
@@ -293,7 +300,7 @@ class ReferenceThirdParty(records.Recorder):
                 decision = records.Decision(
                     tag=tag, server_uuid=body['server_uuid'],
                     display_name=body['display_name'], rule=rule,
-                    mode=self.settings.mode)
+                    mode=self._mode_for(body['display_name']))
                 if rule == 'ignore':
                     decision.reason = IGNORED_REASON
                 self._add_decision(decision)
@@ -305,13 +312,13 @@ class ReferenceThirdParty(records.Recorder):
             return self._finish_request(
                 req, *self._repeated_answer(decision)) + (None,)
 
-        if rule == 'ignore' or self.settings.mode == 'manual':
+        if rule == 'ignore' or decision.mode == 'manual':
             LOG.info('Tag %s left pending (%s)', tag,
                      'ignored' if rule == 'ignore' else 'manual mode')
             return self._finish_request(
                 req, *self._pending_answer(tag)) + (None,)
 
-        if self.settings.mode == 'sync':
+        if decision.mode == 'sync':
             delay = self.settings.delay
             if delay and self._stopping.wait(delay):
                 return self._finish_request(

@@ -75,6 +75,10 @@ class Settings:
     :param reject_name: regex (str or compiled) searched in the display
         name to reject.
     :param ignore_name: regex searched in the display name to never decide.
+    :param sync_name: async mode: regex searched in the display name to
+        answer synchronously instead (one third party for both kinds of
+        answer, as ``benchmarks/aio_gate_bench.py`` needs to interleave
+        them).
     :param delay: seconds before the verdict (sync and async).
     :param heartbeat: async only: seconds between ``in-progress`` events.
     :param reject_reason: the reason of rejections (default: ``display name
@@ -93,6 +97,7 @@ class Settings:
     mode: str = 'sync'
     reject_name: re.Pattern = None
     ignore_name: re.Pattern = None
+    sync_name: re.Pattern = None
     delay: float = 0.0
     heartbeat: float = None
     reject_reason: str = None
@@ -131,3 +136,7 @@ class Settings:
                                             'to check no signature')
         self.reject_name = _regex('reject_name', self.reject_name)
         self.ignore_name = _regex('ignore_name', self.ignore_name)
+        self.sync_name = _regex('sync_name', self.sync_name)
+        if self.sync_name is not None and self.mode != 'async':
+            raise InvalidArgument('sync_name', 'needs mode async (in the '
+                                  'other modes it would change nothing)')

@@ -29,6 +29,7 @@ concurrency backend (eventlet unless OS_NOVA_DISABLE_EVENTLET_PATCHING says
 otherwise): import it before anything imports eventlet.
 """
 
+import collections
 import os
 import sys
 import threading
@@ -133,11 +134,22 @@ class GateTestBase(base.ServersTestBase):
         for: a guest that exists but does not run.
         """
         create = fakelibvirt.Domain.createWithFlags
+        resume = fakelibvirt.Domain.resume
+        # What each guest went through, by server uuid: 'created paused',
+        # 'created running', 'resumed' (see guest_history()).
+        self._guest_history = collections.defaultdict(list)
 
         def createWithFlags(dom, flags):
             create(dom, flags)
             if flags & fakelibvirt.VIR_DOMAIN_START_PAUSED:
                 dom._state = fakelibvirt.VIR_DOMAIN_PAUSED
+            self._guest_history[dom.UUIDString()].append(
+                'created paused' if dom._state == fakelibvirt.VIR_DOMAIN_PAUSED
+                else 'created running')
+
+        def resume_(dom):
+            resume(dom)
+            self._guest_history[dom.UUIDString()].append('resumed')
 
         def isActive(dom):
             return int(dom._state in (fakelibvirt.VIR_DOMAIN_RUNNING,
@@ -148,6 +160,8 @@ class GateTestBase(base.ServersTestBase):
             createWithFlags))
         self.useFixture(fixtures.MonkeyPatch(
             'nova.tests.fixtures.libvirt.Domain.isActive', isActive))
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.tests.fixtures.libvirt.Domain.resume', resume_))
 
     # -- helpers -----------------------------------------------------------
 
@@ -192,6 +206,12 @@ class GateTestBase(base.ServersTestBase):
         except fakelibvirt.libvirtError:
             return None
         return dom.info()[0]
+
+    def guest_history(self, server):
+        """How the server's guests were started: a list of 'created
+        paused', 'created running' and 'resumed', in order.
+        """
+        return list(self._guest_history[server['id']])
 
     def wait_for(self, predicate, timeout=60, what='condition'):
         end = time.monotonic() + timeout

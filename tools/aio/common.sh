@@ -148,9 +148,10 @@ aio_stop() {
     rm -f "$pidfile"
 }
 
-# aio_start_reference MODE DELAY: start the reference third party, the
-# gate's url, answering in MODE (sync, async) after DELAY seconds, and wait
-# until it answers.
+# aio_start_reference MODE DELAY [ARGS...]: start the reference third
+# party, the gate's url, answering in MODE (sync, async) after DELAY
+# seconds (ARGS: more nova-ext-gate-reference flags), and wait until it
+# answers.
 aio_start_reference() {
     aio_start nova-ext-gate "$AIO_VENV/bin/nova-ext-gate-reference" \
         --host $AIO_HOST --port "$AIO_GATE_PORT" \
@@ -159,7 +160,7 @@ aio_start_reference() {
         --reject-name "$AIO_GATE_REJECT_NAME" \
         --ignore-name "$AIO_GATE_IGNORE_NAME" \
         --delay "$2" \
-        --os-cloud "$AIO_GATE_CLOUD"
+        --os-cloud "$AIO_GATE_CLOUD" "${@:3}"
     aio_wait_http nova-ext-gate "http://$AIO_HOST:$AIO_GATE_PORT/healthz" 60
 }
 

@@ -119,6 +119,68 @@ class TestGateVerdicts(harness.GateTestBase):
         self.assertEqual(1, len(tp.requests))
 
 
+class TestEarlyVerdict(harness.GateTestBase):
+    """[third_party_gate] early_verdict_window: an approval already on its
+    way creates the guest running; anything else keeps the pause.
+    """
+
+    def test_sync_approval_creates_the_guest_running(self):
+        tp = self.third_party(mode='sync')
+        server = self.boot('good')
+        self.assertEqual(['created running'], self.guest_history(server))
+        self.assertEqual(fakelibvirt.VIR_DOMAIN_RUNNING,
+                         self.domain_state(server))
+        self.assertEqual(200, tp.requests[0].response_status)
+        # Recorded as any approval is.
+        self.assertEqual('Success', self.gate_event(server)[1]['result'])
+        self.assertEqual([], registry.REGISTRY.waiting(server['id']))
+
+    def test_fast_async_approval_creates_the_guest_running(self):
+        # The event travels through nova-api: the widest window leaves a
+        # loaded host the margin to deliver it in time.
+        self.flags(early_verdict_window=1.0, group='third_party_gate')
+        tp = self.third_party(mode='async')
+        server = self.boot('good')
+        self.assertEqual(['created running'], self.guest_history(server))
+        self.assertEqual(202, tp.requests[0].response_status)
+        self.assertTrue(tp.wait_for_events(1)[0].ok)
+        self.assertEqual('Success', self.gate_event(server)[1]['result'])
+
+    def test_late_async_approval_pauses_then_resumes(self):
+        self.third_party(mode='async', delay=0.5)
+        server = self.boot('good')
+        self.assertEqual(['created paused', 'resumed'],
+                         self.guest_history(server))
+        self.assertEqual(fakelibvirt.VIR_DOMAIN_RUNNING,
+                         self.domain_state(server))
+
+    def test_rejections_never_create_a_running_guest(self):
+        self.flags(early_verdict_window=1.0, group='third_party_gate')
+        for mode in ('sync', 'async'):
+            self.third_party(mode=mode, reject_name='^bad')
+            server = self.boot('bad-' + mode, expected='ERROR')
+            self.assert_released(
+                server, 'Third-party gate rejected the server: display '
+                        'name matches ^bad')
+            self.assertEqual(['created paused'], self.guest_history(server))
+
+    def test_undeliverable_request_let_through_is_paused_first(self):
+        # failure_policy = continue lets the guest run, but only through
+        # the usual wait: the window creates running only on approvals.
+        self.flags(url='http://127.0.0.1:9/down', failure_policy='continue',
+                   max_retries=0, group='third_party_gate')
+        server = self.boot('good')
+        self.assertEqual(['created paused', 'resumed'],
+                         self.guest_history(server))
+
+    def test_window_zero_always_pauses(self):
+        self.flags(early_verdict_window=0, group='third_party_gate')
+        self.third_party(mode='sync')
+        server = self.boot('good')
+        self.assertEqual(['created paused', 'resumed'],
+                         self.guest_history(server))
+
+
 class TestGateTimeouts(harness.GateTestBase):
     """No verdict in time: timeout_action, reconciliation, heartbeats."""
 

@@ -100,6 +100,8 @@ class TestArgumentErrors(CLITestCase):
                               '--heartbeat needs mode async')
         self.assertUsageError(['--mode', 'async'],
                               '--mode async needs Nova credentials')
+        self.assertUsageError(['--sync-name', '^now'],
+                              '--sync-name needs mode async')
 
     def test_secrets(self):
         self.assertUsageError(['--secret', 'a', '--secret-file', 'b'],

@@ -54,9 +54,11 @@ class GateTestCase(test.NoDBTestCase):
         self.gate = driver.ThirdPartyGate()
         self.context = nova_context.RequestContext(
             'user', 'project', request_id='req-123')
+        # The wait path (guest created paused): TestEarlyVerdict opens
+        # the window.
         self.flags(enabled=True, url='http://127.0.0.1:9/unset', timeout=1,
                    max_total_wait=3, request_timeout=1, max_retries=0,
-                   group='third_party_gate')
+                   early_verdict_window=0, group='third_party_gate')
         self.start_event = self.useFixture(self._patch('event_start'))
         self.finish = self.useFixture(self._patch('event_finish'))
         self.failure = self.useFixture(
@@ -413,6 +415,93 @@ class TestEnforce(GateTestCase):
             'server was let through)', self.failure_message())
         self.assertEqual('audit', json.loads(tp.requests[0]['body'])['mode'])
         self.assertEqual([], registry.REGISTRY.waiting(UUID))
+
+
+class TestEarlyVerdict(GateTestCase):
+    """early_verdict_window: start() returns None only on an approval."""
+
+    def setUp(self):
+        super().setUp()
+        self.flags(early_verdict_window=0.5, group='third_party_gate')
+
+    def the_tag(self):
+        return registry.REGISTRY.waiting(UUID)[0]
+
+    def test_sync_approval_within_the_window(self):
+        tp = self.third_party(fakes.Answer(body={'status': 'completed'}))
+        calls = []
+        self.start_event.mock.side_effect = (
+            lambda *a, **k: calls.append('start'))
+        self.finish.mock.side_effect = (
+            lambda *a, **k: calls.append('finish'))
+        self.assertIsNone(self.gate.start(self.context, self.instance()))
+        self.assertEqual(1, len(tp.requests))
+        self.assertEqual([], registry.REGISTRY.waiting(UUID))
+        # The approval is recorded beside the boot, after its start.
+        for _ in range(100):
+            if len(calls) == 2:
+                break
+            time.sleep(0.05)
+        self.assertEqual(['start', 'finish'], calls)
+        self.assertFalse(self.failure.mock.called)
+
+    def test_event_approval_within_the_window(self):
+        self.third_party(fakes.Answer(code=202))
+        self.deliver_later('in-progress', self.the_tag, delay=0.05)
+        self.deliver_later('completed', self.the_tag, delay=0.15)
+        self.assertIsNone(self.gate.start(self.context, self.instance()))
+        self.assertEqual([], registry.REGISTRY.waiting(UUID))
+
+    def test_rejections_and_errors_leave_a_waiter(self):
+        cases = [
+            (fakes.Answer(body={'status': 'failed', 'reason': 'no'}), None,
+             exception.GateRejected),
+            (fakes.Answer(code=202), 'failed', exception.GateRejected),
+            (fakes.Answer(code=500), None, exception.GateUndeliverable),
+            (fakes.Answer(code=403), None, exception.GateAuthRefused),
+            (fakes.Answer(raw=b'not json'), None,
+             exception.GateUndeliverable),
+        ]
+        for answer, event_status, error in cases:
+            self.third_party(answer)
+            if event_status:
+                self.deliver_later(event_status, self.the_tag, delay=0.05)
+            waiter = self.gate.start(self.context, self.instance())
+            self.assertIsNotNone(waiter, answer.code)
+            self.assertRaises(error, waiter.wait)
+            waiter.join()
+
+    def test_an_approval_event_does_not_beat_a_sync_rejection(self):
+        # The synchronous answer is the verdict, as in wait().
+        self.third_party(fakes.Answer(
+            body={'status': 'failed', 'reason': 'no'}, delay=0.2))
+        self.deliver_later('completed', self.the_tag, delay=0.05)
+        waiter = self.gate.start(self.context, self.instance())
+        self.assertIsNotNone(waiter)
+        self.assertRaises(exception.GateRejected, waiter.wait)
+
+    def test_late_verdicts_leave_a_waiter_after_the_window(self):
+        self.flags(early_verdict_window=0.2, group='third_party_gate')
+        for answer in (fakes.Answer(body={'status': 'completed'}, delay=0.5),
+                       fakes.Answer(code=202)):
+            self.third_party(answer)
+            if answer.code == 202:
+                self.deliver_later('completed', self.the_tag, delay=0.5)
+            start = time.monotonic()
+            waiter = self.gate.start(self.context, self.instance())
+            took = time.monotonic() - start
+            self.assertIsNotNone(waiter)
+            self.assertGreaterEqual(took, 0.2)
+            self.assertLess(took, 0.45)
+            self.assertEqual(gate_waiter.APPROVE, waiter.wait())
+
+    def test_continue_policies_never_skip_the_pause(self):
+        self.flags(failure_policy='continue', timeout_action='continue',
+                   group='third_party_gate')
+        self.third_party(fakes.Answer(code=500))
+        waiter = self.gate.start(self.context, self.instance())
+        self.assertIsNotNone(waiter)
+        self.assertEqual(gate_waiter.CONTINUE, waiter.wait())
 
 
 class TestBoundedWaits(GateTestCase):

@@ -290,6 +290,21 @@ class TestAsync(base.ReferenceTestCase):
         self.assertEqual(['in-progress'] * beats + ['completed'], statuses)
         self.assertEqual(beats, tp.decisions[body['tag']].heartbeats)
 
+    def test_sync_name_answers_synchronously(self):
+        fake, tp = self.start_async(sync_name='^now', reject_name='^now-bad')
+        now = base.gate_body(display_name='now-1')
+        resp = self.post(tp, now)
+        self.assertEqual((200, 'completed'),
+                         (resp.status_code, resp.json()['status']))
+        bad = base.gate_body(display_name='now-bad-1')
+        self.assertEqual('failed', self.post(tp, bad).json()['status'])
+        later = base.gate_body(display_name='later-1')
+        self.assertEqual(202, self.post(tp, later).status_code)
+        fake.wait_for_posts(1)
+        time.sleep(0.2)
+        # Only the asynchronous one got an event.
+        self.assertEqual([later['tag']], [e['tag'] for e in fake.events])
+
     def test_delay_without_heartbeat(self):
         fake, tp = self.start_async(delay=1.0)
         body = base.gate_body()
