@@ -21,6 +21,7 @@ that server cannot be reached; set NOVA_EXT_REQUIRE_DB_SERVERS=1 (as .ci/run
 does) to make an unreachable server fail instead.
 """
 
+import logging
 import os
 import random
 import threading
@@ -36,8 +37,10 @@ from nova import context as nova_context
 from nova.db.main import models as main_models
 
 from nova_ext.db import migration
+from nova_ext.naming import cells
 from nova_ext.naming import counter
 from nova_ext.naming import hook
+from nova_ext.naming import indexes
 from nova_ext.naming import names
 from nova_ext.naming import template
 from nova_ext.testing import harness
@@ -415,6 +418,137 @@ class _CounterTests(object):
         self.assertEqual(len(rows), len({r[1] for r in rows}))
         self.assertIn('web11', displays)
 
+    # -- nova-ext's indexes on a cell's instances table ----------------------
+
+    #: Words of the query plan that show nova-ext's index serves a lookup;
+    #: None where the indexes are optional (SQLite).
+    PLAN_USES_INDEX = None
+    #: Words of a query plan that reads the whole table.
+    PLAN_SCANS = None
+
+    def test_cell_indexes_created_once_and_dropped(self):
+        wanted = [indexes.index_name(c) for c in indexes.COLUMNS]
+        with self.engine.connect() as conn:
+            self.assertEqual(wanted, indexes.missing(conn))
+        self.assertEqual(wanted, indexes.ensure(self.engine))
+        self.assertEqual([], indexes.ensure(self.engine))
+        with self.engine.connect() as conn:
+            self.assertEqual(wanted, indexes.present(conn))
+            self.assertEqual([], indexes.missing(conn))
+        self.assertEqual(wanted, indexes.drop(self.engine))
+        self.assertEqual([], indexes.drop(self.engine))
+        with self.engine.connect() as conn:
+            self.assertEqual(wanted, indexes.missing(conn))
+
+    def _lookups(self):
+        """Run the namer's global-scope lookups; return rows and SQL."""
+        self.useFixture(fixtures.MockPatchObject(cells, '_CELLS', {}))
+        self.useFixture(fixtures.MockPatchObject(cells, '_WARNED', set()))
+        self._namer()
+        ctxt = nova_context.RequestContext('u', 'p1', is_admin=False)
+        statements = []
+
+        def record(conn, cursor, statement, parameters, context, many):
+            if 'FROM instances' in statement:
+                statements.append((statement, parameters))
+
+        engine_events = sa.engine.Engine
+        sa.event.listen(engine_events, 'before_cursor_execute', record)
+        try:
+            found = [
+                cells.find(ctxt, None, display_names=[
+                    'web-1', 'ärger-1', 'k8s-1', 'ωmega', 'straße-1',
+                    'nobody'], hostnames=['web-2', 'kelvin-host']),
+                cells.find(ctxt, None, like='web\\_%'),
+                cells.find(ctxt, None, like='k8s-%', host_like='web-%'),
+            ]
+        finally:
+            sa.event.remove(engine_events, 'before_cursor_execute', record)
+        return [sorted(f, key=repr) for f in found], statements
+
+    def test_global_scope_without_the_indexes_warns_once(self):
+        logger = self.useFixture(fixtures.FakeLogger(
+            name='nova_ext.naming.cells', level=logging.WARNING))
+        self._lookups()
+        self.assertEqual(1, logger.output.count(
+            'lacks the indexes nova_ext_instances_display_name_idx, '
+            'nova_ext_instances_hostname_idx'), logger.output)
+        self.assertIn('nova-ext-manage db sync-cell-indexes', logger.output)
+        indexes.ensure(self.engine)
+        logger = self.useFixture(fixtures.FakeLogger(
+            name='nova_ext.naming.cells', level=logging.WARNING))
+        self._lookups()
+        self.assertEqual('', logger.output)
+
+    def _exact(self, found, display_names=(), hostnames=()):
+        """What a caller keeps of rows read: names.fold equality."""
+        return sorted(
+            (d, h) for d, h in found
+            if names.fold(d or '') in display_names or
+            names.fold(h or '') in hostnames)
+
+    def test_global_lookups_use_the_indexes_and_find_the_same(self):
+        rows = [('Web-1', 'p1', 0, 'web-1'), ('x', 'p2', 0, 'WEB-2'),
+                ('WEB_3', 'p2', 0, 'web-3'), ('web-4', 'p3', 7, 'web-4'),
+                ('webx3', 'p2', 0, None), ('\u00c4RGER-1', 'p3', 0, None),
+                ('STRASSE-1', 'p1', 0, None), ('Stra\u00dfe-1', 'p4', 0),
+                ('Strase-1', 'p4', 0),
+                # KELVIN SIGN, OHM SIGN: lower() makes them k and omega.
+                ('\u212a8s-1', 'p1', 0, 'k8s-1'),
+                ('\u2126mega', 'p5', 0, 'KELVIN-HOST'),
+                ('K8S-7', 'p6', 0, 'k8s-7')]
+        if not self.UNICODE_LOWER:
+            rows = [r for r in rows if all(ord(c) < 128 for c in r[0])]
+        self._add_instances(*rows)
+        self._add_instances(*[('filler-%d' % i, 'p%d' % (i % 50), 0,
+                               'filler-%d' % i) for i in range(3000)])
+        before, _sql = self._lookups()
+        indexes.ensure(self.engine)
+        with self.engine.begin() as conn:
+            self._analyze(conn)
+        after, statements = self._lookups()
+        for old, new in zip(before, after):
+            # Never fewer rows; more only as the collation over-matches.
+            self.assertEqual([], [r for r in old if r not in new])
+        self.assertEqual(
+            self._exact(before[0], ['web-1', '\u00e4rger-1', 'k8s-1',
+                                    '\u03c9mega', 'stra\u00dfe-1'],
+                        ['web-2', 'kelvin-host']),
+            self._exact(after[0], ['web-1', '\u00e4rger-1', 'k8s-1',
+                                   '\u03c9mega', 'stra\u00dfe-1'],
+                        ['web-2', 'kelvin-host']))
+        expected = [('Web-1', 'web-1'), ('x', 'WEB-2')]
+        if self.UNICODE_LOWER:
+            expected += [('Stra\u00dfe-1', None),
+                         ('\u00c4RGER-1', None),
+                         ('\u2126mega', 'KELVIN-HOST'),
+                         ('\u212a8s-1', 'k8s-1')]
+        self.assertEqual(sorted(expected), self._exact(
+            after[0], ['web-1', '\u00e4rger-1', 'k8s-1', '\u03c9mega',
+                       'stra\u00dfe-1'], ['web-2', 'kelvin-host']))
+        # LIKE's escaped underscore is a literal underscore.
+        self.assertEqual([('WEB_3', 'web-3')], after[1])
+        self.assertIn(('K8S-7', 'k8s-7'), after[2])
+        self.assertIn(('Web-1', 'web-1'), after[2])
+        if self.UNICODE_LOWER:
+            self.assertIn(('\u212a8s-1', 'k8s-1'), after[2])
+        if self.PLAN_USES_INDEX is None:
+            return
+        self.assertEqual(3, len(statements))
+        with self.engine.connect() as conn:
+            self._prefer_indexes(conn)
+            for statement, parameters in statements:
+                plan = '\n'.join(str(r) for r in conn.exec_driver_sql(
+                    'EXPLAIN ' + statement, parameters))
+                self.assertIn(self.PLAN_USES_INDEX, plan, statement)
+                self.assertNotIn(self.PLAN_SCANS, plan, statement)
+
+    def _analyze(self, conn):
+        pass
+
+    def _prefer_indexes(self, conn):
+        pass
+
 
 class TestSQLite(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
                  testtools.TestCase):
@@ -441,6 +575,16 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
     # RETURNING (MariaDB 10.5+) and the LAST_INSERT_ID(expr) form MySQL
     # needs.
     RETURNING_MODES = (None, True, False)
+    PLAN_USES_INDEX = 'nova_ext_instances_'
+    PLAN_SCANS = "'ALL'"
+
+    def _analyze(self, conn):
+        conn.execute(sa.text('ANALYZE TABLE instances'))
+
+    def test_instances_collation_is_checked(self):
+        with self.engine.connect() as conn:
+            self.assertIn(indexes.column_collation(conn),
+                          indexes.CHECKED_COLLATIONS)
 
     def test_server_is_mariadb_with_returning(self):
         self.assertTrue(self.engine.dialect.is_mariadb)
@@ -464,3 +608,13 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
 class TestPostgreSQL(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
                      testtools.TestCase):
     FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
+    PLAN_USES_INDEX = 'nova_ext_instances_'
+    PLAN_SCANS = 'Seq Scan'
+
+    def _analyze(self, conn):
+        conn.execute(sa.text('ANALYZE instances'))
+
+    def _prefer_indexes(self, conn):
+        # A few thousand rows: the planner would rather read them all;
+        # this shows that the index can serve the query as written.
+        conn.execute(sa.text('SET enable_seqscan = off'))
