@@ -338,6 +338,50 @@ class _CounterTests(object):
             namer, '%(name)s-%(count)d', 'p2-db', 1, scope='global'))
         self.assertIn('like', lookups[0])
 
+    def test_family_is_read_once_per_requested_name(self):
+        # A counter this process reserved from needs no seed: later creates
+        # look up only the names issued, however many servers share the
+        # family, and still skip a server renamed to a name later in line.
+        self._add_instances(*[('web-%d' % i, 'p%d' % (i % 3), 0)
+                              for i in range(1, 6)])
+        namer = self._namer()
+        lookups = []
+        find = hook.cells.find
+
+        def watched(context, project_id, **kwargs):
+            lookups.append(kwargs)
+            return find(context, project_id, **kwargs)
+
+        self.useFixture(fixtures.MockPatchObject(hook.cells, 'find',
+                                                 watched))
+        tmpl = '%(name)s-%(count)d'
+        self.assertEqual([6], self._reserve(namer, tmpl, 'web', 1,
+                                            scope='global'))
+        self.assertEqual(['like'], [k for k in lookups[0] if lookups[0][k]
+                                    and k == 'like'])
+        del lookups[:]
+        self._add_instances(('renamed', 'p2', 0, 'WEB-7'))
+        self.assertEqual([8, 9], self._reserve(namer, tmpl, 'Web', 2,
+                                               scope='global'))
+        self.assertEqual([], [kw for kw in lookups if kw.get('like')])
+        self.assertEqual({'display_names': ['Web-7', 'Web-8'],
+                          'hostnames': ['web-7', 'web-8']}, lookups[0])
+        # Another process (a new namer) reads the family once, no seed.
+        self.assertEqual([10], self._reserve(self._namer(), tmpl, 'web', 1,
+                                             scope='global'))
+
+    def test_known_counter_removed_is_seeded_again(self):
+        self._add_instances(('db-4', 'p1', 0))
+        namer = self._namer()
+        tmpl = '%(name)s-%(count)d'
+        self.assertEqual([5], self._reserve(namer, tmpl, 'db', 1))
+        with self.engine.begin() as conn:
+            conn.execute(sa.text('DELETE FROM nova_ext_name_counters'))
+        self._add_instances(('db-40', 'p1', 0))
+        # Seeded as the row is created again, although this process knew
+        # the counter: no name restarts at 1.
+        self.assertEqual([41], self._reserve(namer, tmpl, 'db', 1))
+
     def test_template_with_project_name(self):
         self._add_instances(('Acme-db-4', 'p1', 0), ('Other-db-9', 'p1', 0))
         namer = self._namer()
