@@ -24,7 +24,8 @@
 # Phases:
 #   stack install      install nova_ext, apply patches/ to Nova's checkout
 #   stack post-config  nova.conf options, counter table (nova-ext-manage)
-#   stack extra        check the patches are still applied, Keystone role
+#   stack extra        check the patches are still applied, indexes of
+#                      the cell databases (nova-ext-manage), Keystone role
 #                      and user, clouds.yaml entry, start the reference
 #                      third party (service nova-ext-gate)
 #   stack test-config  tempest.conf options of nova_ext_tempest_plugin
@@ -230,6 +231,13 @@ if is_service_enabled nova-ext; then
 
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         check_nova_ext_patches
+        # The indexes global display-name count scope reads every cell
+        # through; the cells are mapped by now (not yet at post-config).
+        if is_service_enabled n-api; then
+            echo_summary "Adding nova-ext's indexes to the cell databases"
+            $NOVA_EXT_BIN_DIR/nova-ext-manage --config-file $NOVA_CONF \
+                db sync-cell-indexes
+        fi
         echo_summary "Creating the nova-ext gate reporter account"
         create_nova_ext_accounts
         if is_service_enabled nova-ext-gate; then

@@ -18,6 +18,7 @@ Usage::
 
     nova-ext-manage --config-file /etc/nova/nova.conf db sync
     nova-ext-manage --config-file /etc/nova/nova.conf db version
+    nova-ext-manage --config-file /etc/nova/nova.conf db sync-cell-indexes
 
 ``db sync`` creates or upgrades the tables (the display-name counters,
 ``nova_ext_name_counters``, and the names issued from them,
@@ -26,6 +27,11 @@ Usage::
 sync``, and is run by the DevStack plugin and on every upgrade. nova-ext
 keeps its own alembic history (version table ``nova_ext_alembic_version``)
 so it never interferes with Nova's migrations.
+
+``db sync-cell-indexes`` adds the indexes the ``global`` display-name count
+scope needs (:mod:`nova_ext.naming.indexes`) to the ``instances`` table of
+every cell database in the API database's cell mappings; it is idempotent
+and is run by the DevStack plugin; ``--drop`` removes them.
 """
 
 import sys
@@ -59,6 +65,41 @@ class DbCommands(object):
               % migration.db_version(self._engine()))
         return 0
 
+    def sync_cell_indexes(self):
+        from nova import context as nova_context
+        from nova import objects
+        from oslo_db.sqlalchemy import engines
+        from oslo_messaging import opts as messaging_opts
+
+        from nova_ext.naming import indexes
+        self._engine()
+        # Cell mappings format their URLs with [DEFAULT] transport_url,
+        # which oslo.messaging registers.
+        for group, opts in messaging_opts.list_opts():
+            if group is None:
+                CONF.register_opts(opts)
+        objects.register_all()
+        ctxt = nova_context.get_admin_context()
+        mappings = objects.CellMappingList.get_all(ctxt)
+        if not mappings:
+            raise SystemExit('nova-ext-manage: no cell mappings in the API '
+                             'database; run nova-manage cell_v2 first')
+        for mapping in mappings:
+            engine = engines.create_engine(mapping.database_connection)
+            try:
+                if CONF.command.drop:
+                    done = indexes.drop(engine)
+                    verb = 'dropped'
+                else:
+                    done = indexes.ensure(engine)
+                    verb = 'created'
+            finally:
+                engine.dispose()
+            print('cell %s (%s): %s %s' % (
+                mapping.name, mapping.uuid, verb,
+                ', '.join(done) or 'nothing (already done)'))
+        return 0
+
     def version(self):
         from nova_ext.db import migration
         current = migration.db_version(self._engine())
@@ -76,6 +117,12 @@ def _add_parsers(subparsers):
     sync.add_argument('--version', default=None,
                       help='revision to upgrade to (default: the newest)')
     actions.add_parser('version', help='print the applied revision')
+    cell_indexes = actions.add_parser(
+        'sync-cell-indexes',
+        help="add nova-ext's indexes to every cell database's instances "
+             "table (idempotent), which global count scope needs")
+    cell_indexes.add_argument('--drop', action='store_true',
+                              help='drop them instead')
 
 
 def main(argv=None):
@@ -95,7 +142,7 @@ def main(argv=None):
     commands = {'db': DbCommands()}
     try:
         return getattr(commands[CONF.command.name],
-                       CONF.command.action)()
+                       CONF.command.action.replace('-', '_'))()
     except SystemExit as e:
         if isinstance(e.code, str):
             print(e.code, file=sys.stderr)

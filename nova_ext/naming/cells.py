@@ -27,16 +27,82 @@ Only rows of servers that are not deleted are read. Nova's ``instances``
 table has no index on ``display_name`` nor ``hostname``; in the ``project``
 scope the query is bound to the project through Nova's
 ``instances_project_id_deleted_idx`` index, so it reads the project's
-servers, never the whole cell. In the ``global`` scope there is no index to
-use and each cell scans its table; the README gives the measured cost.
+servers, never the whole cell. In the ``global`` scope it uses the indexes
+``nova-ext-manage db sync-cell-indexes`` adds (:mod:`nova_ext.naming.indexes`)
+when the cell has them; without them each cell scans its table (logged once
+per cell and process).
+
+On MariaDB/MySQL with the indexes, the query compares the columns by their
+case-insensitive collation instead of ``lower()`` (which no index serves);
+it may read more rows than ``lower()`` would (``general_ci`` ignores
+accents and trailing spaces), never fewer (:func:`indexes.like_variants`).
+The callers compare every row read by :func:`names.fold`, exactly.
 """
 
 from oslo_log import log as logging
 import sqlalchemy as sa
 
+from nova_ext.naming import indexes
 from nova_ext.naming import names
 
 LOG = logging.getLogger(__name__)
+
+
+#: What each cell database, by its connection, was found to have:
+#: ``(missing indexes, collation)``. Read once per process (indexes added
+#: later are used after nova-api restarts); bounded by the number of cells.
+_CELLS = {}
+#: The cells warned about, once per process.
+_WARNED = set()
+
+
+def _collate_mode(cctxt, conn, scope_global):
+    """Tell whether to compare the columns by their collation.
+
+    True in global scope on MariaDB/MySQL when the cell has nova-ext's
+    indexes and a collation checked to compare as ``lower()`` does;
+    otherwise the lookups use ``lower()`` and, in global scope, scan
+    (warned once).
+    """
+    key = str(conn.engine.url)
+    if key not in _CELLS:
+        mysql = conn.dialect.name in ('mysql', 'mariadb')
+        _CELLS[key] = (indexes.missing(conn),
+                       indexes.column_collation(conn) if mysql else None)
+    missing, collation = _CELLS[key]
+    mysql = conn.dialect.name in ('mysql', 'mariadb')
+    unchecked = mysql and collation not in indexes.CHECKED_COLLATIONS
+    if scope_global and key not in _WARNED and (missing or unchecked):
+        _WARNED.add(key)
+        cell = getattr(cctxt, 'cell_uuid', None) or conn.engine.url.database
+        if missing:
+            LOG.warning('Cell %(cell)s lacks the indexes %(idx)s: display '
+                        'name lookups in global scope read all its '
+                        'servers; run "nova-ext-manage db '
+                        'sync-cell-indexes"',
+                        {'cell': cell, 'idx': ', '.join(missing)})
+        else:
+            LOG.warning('Cell %(cell)s: instances.display_name has '
+                        'collation %(coll)s, which nova-ext has not '
+                        'checked; display name lookups compare lower() and '
+                        'read all its servers in global scope',
+                        {'cell': cell, 'coll': collation})
+    # The project scope keeps lower(): Nova's (project_id, deleted) index
+    # already bounds its query to the project's servers.
+    return bool(scope_global and mysql and not missing and not unchecked)
+
+
+def _by_collation(instance, lowered, hostnames, like, host_like):
+    """The lookups, on columns a case-insensitive collation compares."""
+    wanted = []
+    for column, exact, pattern in (
+            (instance.display_name, lowered, like),
+            (instance.hostname, hostnames, host_like)):
+        patterns = [v for n in exact for v in indexes.exact_variants(n)]
+        if pattern:
+            patterns += indexes.like_variants(names.fold(pattern))
+        wanted += [column.like(p, escape='\\') for p in patterns]
+    return wanted
 
 
 def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like):
@@ -47,21 +113,26 @@ def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like):
     # Nova compares hostnames as lower(hostname) too; servers renamed
     # through the API may carry upper case.
     host_lower = sa.func.lower(instance.hostname)
-    wanted = []
-    if lowered:
-        wanted.append(lower.in_(lowered))
-    if hostnames:
-        wanted.append(host_lower.in_(hostnames))
-    if like:
-        wanted.append(lower.like(names.fold(like), escape='\\'))
-    if host_like:
-        wanted.append(host_lower.like(names.fold(host_like), escape='\\'))
-    query = sa.select(instance.display_name, instance.hostname).where(
-        instance.deleted == 0, sa.or_(*wanted))
-    if project_id is not None:
-        query = query.where(instance.project_id == project_id)
     cm = main_db_api.get_context_manager(cctxt)
     with cm.reader.connection.using(cctxt) as conn:
+        if _collate_mode(cctxt, conn, project_id is None):
+            wanted = _by_collation(instance, lowered, hostnames, like,
+                                   host_like)
+        else:
+            wanted = []
+            if lowered:
+                wanted.append(lower.in_(lowered))
+            if hostnames:
+                wanted.append(host_lower.in_(hostnames))
+            if like:
+                wanted.append(lower.like(names.fold(like), escape='\\'))
+            if host_like:
+                wanted.append(host_lower.like(names.fold(host_like),
+                                              escape='\\'))
+        query = sa.select(instance.display_name, instance.hostname).where(
+            instance.deleted == 0, sa.or_(*wanted))
+        if project_id is not None:
+            query = query.where(instance.project_id == project_id)
         return [tuple(row) for row in conn.execute(query)]
 
 

@@ -36,8 +36,10 @@ template and values; what needs none of them lives in ``counter``,
 ``cells``, ``names`` and ``template``.
 """
 
+import collections
 import functools
 import os
+import threading
 import weakref
 
 from nova import exception as nova_exception
@@ -70,6 +72,12 @@ MAX_SKIPS = 1000
 #: still continues their sequence when a counter is seeded: ``db7`` after
 #: ``db2`` does, ``db20240101`` (a date) does not.
 MAX_SEED_GAP = 1000
+
+#: Counter keys this process reserved from, most recent last, at most
+#: this many: their counter rows exist, so their creates need no family
+#: read (whose cost grows with the servers carrying the requested name's
+#: names) to seed them; only the names issued are looked up.
+MAX_KNOWN_COUNTERS = 4096
 
 #: API database engines whose naming tables were found, so that each of
 #: nova-api's compute APIs does not look them up again.
@@ -113,6 +121,8 @@ class InstanceNamer(hooks.InstanceNamer):
         # Where the template comes from is not cached by oslo.config; it
         # cannot change while the service runs.
         self._template_set = naming_conf.template_set(CONF)
+        self._known = collections.OrderedDict()
+        self._known_lock = threading.Lock()
         if not self._enabled():
             set_ = naming_conf.options_set(CONF, self._template_set)
             if set_:
@@ -289,7 +299,10 @@ class InstanceNamer(hooks.InstanceNamer):
         starts with the requested name (``%(project-name)s-%(name)s...``
         would need an unanchored ``LIKE`` returning every project's names):
         otherwise the count is not seeded from existing servers, and only
-        the names issued are looked up.
+        the names issued are looked up. Nor is it read for a requested name
+        this process reserved from before (:data:`MAX_KNOWN_COUNTERS`): its
+        counter needs no seed, so the cost of a create does not grow with
+        the number of servers named like it.
         """
         project_id = None if scope == 'global' else values['project_id']
         scope_str, key = self._key(scope, values)
@@ -297,10 +310,20 @@ class InstanceNamer(hooks.InstanceNamer):
             scope, values['project_id'],
             CONF.osapi_compute_unique_server_name_scope)
         family = seed = None
-        if project_id is not None or template.name_anchored({}):
+        with self._known_lock:
+            known = key in self._known
+        anchored = project_id is not None or template.name_anchored({})
+        if anchored and not known:
             family = _Family(template, values, project_id, keep_hostname)
             family.read(context)
             seed = family.seed
+        elif anchored:
+            # The counter row exists (unless removed since: then it is
+            # seeded as it is created, with the row locked meanwhile).
+            def seed():
+                late = _Family(template, values, project_id, keep_hostname)
+                late.read(context)
+                return late.seed()
 
         counts = []
         for _round in range(MAX_ROUNDS):
@@ -327,10 +350,18 @@ class InstanceNamer(hooks.InstanceNamer):
                 else:
                     counts.append(count)
             if len(counts) == needed:
+                self._remember(key)
                 return counts
         raise NameReservationFailed(
             detail='servers already carry the next %d names of %r'
             % (MAX_ROUNDS * needed, values['name']))
+
+    def _remember(self, key):
+        with self._known_lock:
+            self._known[key] = True
+            self._known.move_to_end(key)
+            while len(self._known) > MAX_KNOWN_COUNTERS:
+                self._known.popitem(last=False)
 
 
 class _Family(object):

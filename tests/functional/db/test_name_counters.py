@@ -21,6 +21,7 @@ that server cannot be reached; set NOVA_EXT_REQUIRE_DB_SERVERS=1 (as .ci/run
 does) to make an unreachable server fail instead.
 """
 
+import logging
 import os
 import random
 import threading
@@ -36,8 +37,10 @@ from nova import context as nova_context
 from nova.db.main import models as main_models
 
 from nova_ext.db import migration
+from nova_ext.naming import cells
 from nova_ext.naming import counter
 from nova_ext.naming import hook
+from nova_ext.naming import indexes
 from nova_ext.naming import names
 from nova_ext.naming import template
 from nova_ext.testing import harness
@@ -335,6 +338,50 @@ class _CounterTests(object):
             namer, '%(name)s-%(count)d', 'p2-db', 1, scope='global'))
         self.assertIn('like', lookups[0])
 
+    def test_family_is_read_once_per_requested_name(self):
+        # A counter this process reserved from needs no seed: later creates
+        # look up only the names issued, however many servers share the
+        # family, and still skip a server renamed to a name later in line.
+        self._add_instances(*[('web-%d' % i, 'p%d' % (i % 3), 0)
+                              for i in range(1, 6)])
+        namer = self._namer()
+        lookups = []
+        find = hook.cells.find
+
+        def watched(context, project_id, **kwargs):
+            lookups.append(kwargs)
+            return find(context, project_id, **kwargs)
+
+        self.useFixture(fixtures.MockPatchObject(hook.cells, 'find',
+                                                 watched))
+        tmpl = '%(name)s-%(count)d'
+        self.assertEqual([6], self._reserve(namer, tmpl, 'web', 1,
+                                            scope='global'))
+        self.assertEqual(['like'], [k for k in lookups[0] if lookups[0][k]
+                                    and k == 'like'])
+        del lookups[:]
+        self._add_instances(('renamed', 'p2', 0, 'WEB-7'))
+        self.assertEqual([8, 9], self._reserve(namer, tmpl, 'Web', 2,
+                                               scope='global'))
+        self.assertEqual([], [kw for kw in lookups if kw.get('like')])
+        self.assertEqual({'display_names': ['Web-7', 'Web-8'],
+                          'hostnames': ['web-7', 'web-8']}, lookups[0])
+        # Another process (a new namer) reads the family once, no seed.
+        self.assertEqual([10], self._reserve(self._namer(), tmpl, 'web', 1,
+                                             scope='global'))
+
+    def test_known_counter_removed_is_seeded_again(self):
+        self._add_instances(('db-4', 'p1', 0))
+        namer = self._namer()
+        tmpl = '%(name)s-%(count)d'
+        self.assertEqual([5], self._reserve(namer, tmpl, 'db', 1))
+        with self.engine.begin() as conn:
+            conn.execute(sa.text('DELETE FROM nova_ext_name_counters'))
+        self._add_instances(('db-40', 'p1', 0))
+        # Seeded as the row is created again, although this process knew
+        # the counter: no name restarts at 1.
+        self.assertEqual([41], self._reserve(namer, tmpl, 'db', 1))
+
     def test_template_with_project_name(self):
         self._add_instances(('Acme-db-4', 'p1', 0), ('Other-db-9', 'p1', 0))
         namer = self._namer()
@@ -415,6 +462,137 @@ class _CounterTests(object):
         self.assertEqual(len(rows), len({r[1] for r in rows}))
         self.assertIn('web11', displays)
 
+    # -- nova-ext's indexes on a cell's instances table ----------------------
+
+    #: Words of the query plan that show nova-ext's index serves a lookup;
+    #: None where the indexes are optional (SQLite).
+    PLAN_USES_INDEX = None
+    #: Words of a query plan that reads the whole table.
+    PLAN_SCANS = None
+
+    def test_cell_indexes_created_once_and_dropped(self):
+        wanted = [indexes.index_name(c) for c in indexes.COLUMNS]
+        with self.engine.connect() as conn:
+            self.assertEqual(wanted, indexes.missing(conn))
+        self.assertEqual(wanted, indexes.ensure(self.engine))
+        self.assertEqual([], indexes.ensure(self.engine))
+        with self.engine.connect() as conn:
+            self.assertEqual(wanted, indexes.present(conn))
+            self.assertEqual([], indexes.missing(conn))
+        self.assertEqual(wanted, indexes.drop(self.engine))
+        self.assertEqual([], indexes.drop(self.engine))
+        with self.engine.connect() as conn:
+            self.assertEqual(wanted, indexes.missing(conn))
+
+    def _lookups(self):
+        """Run the namer's global-scope lookups; return rows and SQL."""
+        self.useFixture(fixtures.MockPatchObject(cells, '_CELLS', {}))
+        self.useFixture(fixtures.MockPatchObject(cells, '_WARNED', set()))
+        self._namer()
+        ctxt = nova_context.RequestContext('u', 'p1', is_admin=False)
+        statements = []
+
+        def record(conn, cursor, statement, parameters, context, many):
+            if 'FROM instances' in statement:
+                statements.append((statement, parameters))
+
+        engine_events = sa.engine.Engine
+        sa.event.listen(engine_events, 'before_cursor_execute', record)
+        try:
+            found = [
+                cells.find(ctxt, None, display_names=[
+                    'web-1', 'ärger-1', 'k8s-1', 'ωmega', 'straße-1',
+                    'nobody'], hostnames=['web-2', 'kelvin-host']),
+                cells.find(ctxt, None, like='web\\_%'),
+                cells.find(ctxt, None, like='k8s-%', host_like='web-%'),
+            ]
+        finally:
+            sa.event.remove(engine_events, 'before_cursor_execute', record)
+        return [sorted(f, key=repr) for f in found], statements
+
+    def test_global_scope_without_the_indexes_warns_once(self):
+        logger = self.useFixture(fixtures.FakeLogger(
+            name='nova_ext.naming.cells', level=logging.WARNING))
+        self._lookups()
+        self.assertEqual(1, logger.output.count(
+            'lacks the indexes nova_ext_instances_display_name_idx, '
+            'nova_ext_instances_hostname_idx'), logger.output)
+        self.assertIn('nova-ext-manage db sync-cell-indexes', logger.output)
+        indexes.ensure(self.engine)
+        logger = self.useFixture(fixtures.FakeLogger(
+            name='nova_ext.naming.cells', level=logging.WARNING))
+        self._lookups()
+        self.assertEqual('', logger.output)
+
+    def _exact(self, found, display_names=(), hostnames=()):
+        """What a caller keeps of rows read: names.fold equality."""
+        return sorted(
+            (d, h) for d, h in found
+            if names.fold(d or '') in display_names or
+            names.fold(h or '') in hostnames)
+
+    def test_global_lookups_use_the_indexes_and_find_the_same(self):
+        rows = [('Web-1', 'p1', 0, 'web-1'), ('x', 'p2', 0, 'WEB-2'),
+                ('WEB_3', 'p2', 0, 'web-3'), ('web-4', 'p3', 7, 'web-4'),
+                ('webx3', 'p2', 0, None), ('\u00c4RGER-1', 'p3', 0, None),
+                ('STRASSE-1', 'p1', 0, None), ('Stra\u00dfe-1', 'p4', 0),
+                ('Strase-1', 'p4', 0),
+                # KELVIN SIGN, OHM SIGN: lower() makes them k and omega.
+                ('\u212a8s-1', 'p1', 0, 'k8s-1'),
+                ('\u2126mega', 'p5', 0, 'KELVIN-HOST'),
+                ('K8S-7', 'p6', 0, 'k8s-7')]
+        if not self.UNICODE_LOWER:
+            rows = [r for r in rows if all(ord(c) < 128 for c in r[0])]
+        self._add_instances(*rows)
+        self._add_instances(*[('filler-%d' % i, 'p%d' % (i % 50), 0,
+                               'filler-%d' % i) for i in range(3000)])
+        before, _sql = self._lookups()
+        indexes.ensure(self.engine)
+        with self.engine.begin() as conn:
+            self._analyze(conn)
+        after, statements = self._lookups()
+        for old, new in zip(before, after):
+            # Never fewer rows; more only as the collation over-matches.
+            self.assertEqual([], [r for r in old if r not in new])
+        self.assertEqual(
+            self._exact(before[0], ['web-1', '\u00e4rger-1', 'k8s-1',
+                                    '\u03c9mega', 'stra\u00dfe-1'],
+                        ['web-2', 'kelvin-host']),
+            self._exact(after[0], ['web-1', '\u00e4rger-1', 'k8s-1',
+                                   '\u03c9mega', 'stra\u00dfe-1'],
+                        ['web-2', 'kelvin-host']))
+        expected = [('Web-1', 'web-1'), ('x', 'WEB-2')]
+        if self.UNICODE_LOWER:
+            expected += [('Stra\u00dfe-1', None),
+                         ('\u00c4RGER-1', None),
+                         ('\u2126mega', 'KELVIN-HOST'),
+                         ('\u212a8s-1', 'k8s-1')]
+        self.assertEqual(sorted(expected), self._exact(
+            after[0], ['web-1', '\u00e4rger-1', 'k8s-1', '\u03c9mega',
+                       'stra\u00dfe-1'], ['web-2', 'kelvin-host']))
+        # LIKE's escaped underscore is a literal underscore.
+        self.assertEqual([('WEB_3', 'web-3')], after[1])
+        self.assertIn(('K8S-7', 'k8s-7'), after[2])
+        self.assertIn(('Web-1', 'web-1'), after[2])
+        if self.UNICODE_LOWER:
+            self.assertIn(('\u212a8s-1', 'k8s-1'), after[2])
+        if self.PLAN_USES_INDEX is None:
+            return
+        self.assertEqual(3, len(statements))
+        with self.engine.connect() as conn:
+            self._prefer_indexes(conn)
+            for statement, parameters in statements:
+                plan = '\n'.join(str(r) for r in conn.exec_driver_sql(
+                    'EXPLAIN ' + statement, parameters))
+                self.assertIn(self.PLAN_USES_INDEX, plan, statement)
+                self.assertNotIn(self.PLAN_SCANS, plan, statement)
+
+    def _analyze(self, conn):
+        pass
+
+    def _prefer_indexes(self, conn):
+        pass
+
 
 class TestSQLite(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
                  testtools.TestCase):
@@ -441,6 +619,16 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
     # RETURNING (MariaDB 10.5+) and the LAST_INSERT_ID(expr) form MySQL
     # needs.
     RETURNING_MODES = (None, True, False)
+    PLAN_USES_INDEX = 'nova_ext_instances_'
+    PLAN_SCANS = "'ALL'"
+
+    def _analyze(self, conn):
+        conn.execute(sa.text('ANALYZE TABLE instances'))
+
+    def test_instances_collation_is_checked(self):
+        with self.engine.connect() as conn:
+            self.assertIn(indexes.column_collation(conn),
+                          indexes.CHECKED_COLLATIONS)
 
     def test_server_is_mariadb_with_returning(self):
         self.assertTrue(self.engine.dialect.is_mariadb)
@@ -464,3 +652,13 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
 class TestPostgreSQL(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
                      testtools.TestCase):
     FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
+    PLAN_USES_INDEX = 'nova_ext_instances_'
+    PLAN_SCANS = 'Seq Scan'
+
+    def _analyze(self, conn):
+        conn.execute(sa.text('ANALYZE instances'))
+
+    def _prefer_indexes(self, conn):
+        # A few thousand rows: the planner would rather read them all;
+        # this shows that the index can serve the query as written.
+        conn.execute(sa.text('SET enable_seqscan = off'))

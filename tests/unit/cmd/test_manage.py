@@ -93,3 +93,58 @@ class ManageCommandTest(testtools.TestCase):
         code, out, err = self.manage('db', 'drop')
         self.assertNotEqual(0, code)
         self.assertIn('drop', err)
+
+    def _cells(self, *names):
+        """An API database mapping cells to SQLite databases of their own."""
+        from nova.db.api import models as api_models
+        from nova.db.main import models as main_models
+        api = sa.create_engine('sqlite:///%s' % self.db)
+        api_models.CellMapping.__table__.create(api)
+        paths = []
+        with api.begin() as conn:
+            for i, name in enumerate(names):
+                paths.append(os.path.join(self.dir, '%s.sqlite' % name))
+                conn.execute(api_models.CellMapping.__table__.insert().values(
+                    uuid='%08d-0000-0000-0000-000000000000' % i, name=name,
+                    transport_url='fake://',
+                    database_connection='sqlite:///%s' % paths[-1]))
+                cell = sa.create_engine('sqlite:///%s' % paths[-1])
+                main_models.Instance.__table__.create(cell)
+                cell.dispose()
+        api.dispose()
+        return paths
+
+    def _cell_indexes(self, path):
+        engine = sa.create_engine('sqlite:///%s' % path)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' "
+                    "AND name LIKE 'nova_ext_%' ORDER BY name")
+                ).scalars().all()
+        finally:
+            engine.dispose()
+
+    def test_sync_cell_indexes_in_every_cell_idempotent_and_drop(self):
+        paths = self._cells('cell0', 'cell1')
+        wanted = ['nova_ext_instances_display_name_idx',
+                  'nova_ext_instances_hostname_idx']
+        code, out, err = self.manage('db', 'sync-cell-indexes')
+        self.assertEqual(0, code, err)
+        self.assertEqual(2, out.count('created ' + ', '.join(wanted)), out)
+        for path in paths:
+            self.assertEqual(wanted, self._cell_indexes(path))
+        code, out, err = self.manage('db', 'sync-cell-indexes')
+        self.assertEqual(0, code, err)
+        self.assertEqual(2, out.count('created nothing (already done)'), out)
+        code, out, err = self.manage('db', 'sync-cell-indexes', '--drop')
+        self.assertEqual(0, code, err)
+        self.assertEqual(2, out.count('dropped ' + ', '.join(wanted)), out)
+        for path in paths:
+            self.assertEqual([], self._cell_indexes(path))
+
+    def test_sync_cell_indexes_without_cells_is_a_clear_error(self):
+        self._cells()
+        code, out, err = self.manage('db', 'sync-cell-indexes')
+        self.assertEqual(1, code)
+        self.assertIn('no cell mappings', err)

@@ -513,6 +513,17 @@ class DevStackPluginTestCase(testtools.TestCase):
         self.assertIn("nova-ext's patches are not applied", err)
         self.assertEqual([('nova-ext-patch', 'check')], commands[1:])
 
+    def test_extra_adds_the_cell_indexes_where_nova_api_runs(self):
+        commands, _, _ = self.run_plugin('stack', 'extra')
+        self.assertEqual(
+            [('nova-ext-manage', '--config-file', self.nova_conf, 'db',
+              'sync-cell-indexes')],
+            self._commands_named(commands, 'nova-ext-manage'))
+        commands = self._run_fresh('stack', 'extra',
+                                   ENABLED_SERVICES='n-cpu')
+        self.assertEqual([], self._commands_named(commands,
+                                                  'nova-ext-manage'))
+
     def test_extra_checks_patches_first(self):
         commands, _, _ = self.run_plugin('stack', 'extra')
         # The Nova the services import: no --nova-dir.

@@ -1,0 +1,175 @@
+# Copyright 2026 nova-ext developers
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Indexes nova-ext adds to the ``instances`` table of each cell database.
+
+Nova does not index ``display_name`` nor ``hostname``; in the ``global``
+count scope, the name lookups of :mod:`nova_ext.naming.cells` would read
+every row of every cell. ``nova-ext-manage db sync-cell-indexes`` creates
+two indexes per cell database, both named ``nova_ext_...``:
+
+* MariaDB/MySQL: plain indexes on ``display_name`` and ``hostname``. Nova's
+  tables use a case-insensitive collation (``utf8mb3_general_ci``), so the
+  lookups compare the columns themselves (:func:`like_variants`) and the
+  index serves them, case-insensitively.
+* PostgreSQL: expression indexes on ``lower(display_name)`` and
+  ``lower(hostname)`` with ``text_pattern_ops``, which serve the lookups'
+  ``lower(...) IN`` and ``lower(...) LIKE 'prefix%'`` as they are.
+* SQLite (tests only): expression indexes on ``lower(...)``.
+
+They are additive: Nova's alembic migrations never compare the schema with
+its models, and do not touch indexes they did not create. They can be
+dropped at any time (``--drop``); without them everything works, global
+scope lookups scan.
+"""
+
+import unicodedata
+
+import sqlalchemy as sa
+
+from nova_ext.naming import template as name_template
+
+COLUMNS = ('display_name', 'hostname')
+PREFIX = 'nova_ext_instances_'
+
+#: Collations whose comparison was checked, character by character over
+#: the Basic Multilingual Plane, to equate every pair MariaDB's ``lower()``
+#: equates, except the three signs below.
+CHECKED_COLLATIONS = frozenset([
+    'utf8_general_ci', 'utf8mb3_general_ci', 'utf8mb4_general_ci'])
+
+#: Characters MariaDB's ``lower()`` maps to a letter that ``general_ci``
+#: does not equate them with: OHM SIGN, KELVIN SIGN, ANGSTROM SIGN. Each
+#: is given with the base letter of the characters it is compared with.
+_SIGNS = {'\u03c9': '\u2126', 'k': '\u212a', 'a': '\u212b'}
+
+#: How many spellings of one name a lookup asks for at most; past that,
+#: further sign-prone letters become ``_`` (any one character).
+MAX_VARIANTS = 16
+
+
+def index_name(column):
+    return PREFIX + column + '_idx'
+
+
+def _ddl(dialect, column):
+    name = index_name(column)
+    if dialect in ('mysql', 'mariadb'):
+        return 'CREATE INDEX %s ON instances (%s)' % (name, column)
+    if dialect == 'postgresql':
+        return ('CREATE INDEX IF NOT EXISTS %s ON instances '
+                '(lower(%s) text_pattern_ops)' % (name, column))
+    return ('CREATE INDEX IF NOT EXISTS %s ON instances (lower(%s))'
+            % (name, column))
+
+
+def present(conn):
+    """Return the names of nova-ext's indexes on ``instances``."""
+    # From the catalogue: SQLAlchemy does not reflect expression indexes
+    # on every backend.
+    dialect = conn.dialect.name
+    if dialect in ('mysql', 'mariadb'):
+        query = ("SELECT DISTINCT index_name FROM "
+                 "information_schema.statistics"
+                 " WHERE table_schema = DATABASE() AND table_name = "
+                 "'instances'")
+    elif dialect == 'postgresql':
+        query = ("SELECT indexname FROM pg_indexes WHERE tablename = "
+                 "'instances' AND schemaname = current_schema()")
+    else:
+        query = ("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                 "tbl_name = 'instances'")
+    found = {row[0] for row in conn.execute(sa.text(query))}
+    return sorted(found & {index_name(c) for c in COLUMNS})
+
+
+def missing(conn):
+    """Return the names of nova-ext's indexes ``instances`` lacks."""
+    return sorted({index_name(c) for c in COLUMNS} - set(present(conn)))
+
+
+def ensure(engine):
+    """Create the indexes ``instances`` lacks; return the names created.
+
+    Idempotent. On MariaDB, InnoDB builds them online (readers and
+    writers of the table are not blocked).
+    """
+    created = []
+    with engine.begin() as conn:
+        have = set(present(conn))
+        for column in COLUMNS:
+            if index_name(column) not in have:
+                conn.execute(sa.text(_ddl(conn.dialect.name, column)))
+                created.append(index_name(column))
+    return created
+
+
+def drop(engine):
+    """Drop nova-ext's indexes; return the names dropped."""
+    dropped = []
+    with engine.begin() as conn:
+        for name in present(conn):
+            if conn.dialect.name in ('mysql', 'mariadb'):
+                conn.execute(sa.text('DROP INDEX %s ON instances' % name))
+            else:
+                conn.execute(sa.text('DROP INDEX %s' % name))
+            dropped.append(name)
+    return dropped
+
+
+def column_collation(conn):
+    """Return the collation of ``instances.display_name`` and ``hostname``.
+
+    None unless both columns share one (MariaDB/MySQL only).
+    """
+    rows = conn.execute(sa.text(
+        "SELECT DISTINCT collation_name FROM information_schema.columns "
+        "WHERE table_schema = DATABASE() AND table_name = 'instances' "
+        "AND column_name IN ('display_name', 'hostname')")).fetchall()
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def _sign_for(char):
+    base = unicodedata.normalize('NFD', char)[0].lower()
+    return _SIGNS.get(base)
+
+
+def like_variants(pattern):
+    """Return ``LIKE`` patterns that together match what ``pattern`` does
+    after ``lower()``, when compared by a ``general_ci`` column instead.
+
+    ``pattern`` is in lower case (:func:`nova_ext.naming.names.fold`).
+    ``lower(col) LIKE p`` and ``col LIKE p`` agree under ``general_ci``
+    for every character but three signs; a letter they could stand for is
+    asked for in both spellings, up to :data:`MAX_VARIANTS` spellings, and
+    as ``_`` past that (more rows, never fewer; the callers compare what
+    is read exactly).
+    """
+    out = ['']
+    escaped = False
+    for char in pattern:
+        sign = None if escaped else _sign_for(char)
+        escaped = not escaped and char == '\\'
+        if sign is None:
+            out = [o + char for o in out]
+        elif len(out) * 2 <= MAX_VARIANTS:
+            out = [o + c for o in out for c in (char, sign)]
+        else:
+            out = [o + '_' for o in out]
+    return out
+
+
+def exact_variants(name):
+    """Return ``LIKE`` patterns for a name asked for exactly."""
+    return like_variants(name_template.like_escape(name))
