@@ -109,6 +109,20 @@ def installed_nova_version(nova_dir=None):
 
 # -- Nova's internals that differ between the releases ---------------------
 
+def monkey_patch():
+    """Pick Nova's concurrency backend, as Nova's own test packages do.
+
+    Eventlet unless OS_NOVA_DISABLE_EVENTLET_PATCHING is true. Nova 32 and
+    later do it in nova.monkey_patch.patch(); Nova 31 on importing
+    nova.monkey_patch. Call it before anything imports eventlet or
+    threading-dependent modules.
+    """
+    from nova import monkey_patch as nova_monkey_patch
+    patch = getattr(nova_monkey_patch, 'patch', None)
+    if patch is not None:
+        patch()
+
+
 def parse_nova_args(argv, prog, **kwargs):
     """nova.config.parse_args(), with ``prog`` where Nova accepts it.
 

@@ -172,6 +172,12 @@ for suite in "${SUITES[@]}"; do
             run_step "$release-venv" "$REPO/tools/bootstrap-release.sh" \
                 "$release"
             run_step "$release-check" "$rvenv/bin/nova-ext-patch" check
+            # nova-ext's unit tests that read or import that Nova: the
+            # series choice, the patch command, the hook contracts and
+            # the hook check.
+            run_stestr "$release-unit" "$rvenv/bin/python" -m stestr \
+                --test-path=./tests/unit --top-dir=./ run \
+                '^tests\.unit\.(test_compat|test_hookcheck|test_hooks|cmd)\.'
             run_stestr "$release-upstream" env PYTHON="$rvenv/bin/python" \
                 tools/run-upstream-tests.sh
             run_stestr "$release-functional" env \
