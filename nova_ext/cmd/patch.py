@@ -14,7 +14,8 @@
 
 """Apply, check or revert nova-ext's hook patches on an installed Nova.
 
-``nova-ext-patch apply|check|revert [--nova-dir DIR] [--series RELEASE]``
+``nova-ext-patch apply|check|revert [--nova-dir DIR]
+[--series RELEASE | --branch BRANCH]``
 
 DIR is the directory that holds the ``nova`` package: a site-packages
 directory (pip-installed Nova) or a git checkout (DevStack's /opt/stack/nova).
