@@ -42,6 +42,9 @@ NOVA_EXT_BIN_DIR=$(get_python_exec_prefix)
 
 # The Nova checkout to patch (lib/nova's NOVA_DIR, $DEST/nova by default).
 NOVA_EXT_NOVA_DIR=${NOVA_EXT_NOVA_DIR:-${NOVA_DIR:-$DEST/nova}}
+# Its branch picks the patch series (stable/2025.1 ... master; the table is
+# nova_ext.compat's, read by nova-ext-patch --branch).
+NOVA_EXT_NOVA_BRANCH=${NOVA_BRANCH:-master}
 
 # install_nova_ext() - install the package and patch Nova's checkout
 function install_nova_ext {
@@ -49,7 +52,8 @@ function install_nova_ext {
     if [[ "$NOVA_EXT_APPLY_PATCHES" == "True" ]]; then
         # Prints "already applied" and changes nothing on a re-stack
         # without RECLONE; refuses (and changes nothing) on a conflict.
-        $NOVA_EXT_BIN_DIR/nova-ext-patch apply --nova-dir $NOVA_EXT_NOVA_DIR
+        $NOVA_EXT_BIN_DIR/nova-ext-patch apply --nova-dir $NOVA_EXT_NOVA_DIR \
+            --branch $NOVA_EXT_NOVA_BRANCH
     fi
 }
 
@@ -63,7 +67,8 @@ function check_nova_ext_patches {
     if [[ "$NOVA_EXT_APPLY_PATCHES" != "True" ]]; then
         return 0
     fi
-    if ! $NOVA_EXT_BIN_DIR/nova-ext-patch check; then
+    if ! $NOVA_EXT_BIN_DIR/nova-ext-patch check \
+            --branch $NOVA_EXT_NOVA_BRANCH; then
         die $LINENO "nova-ext's patches are not applied to the Nova the" \
             "services run: re-run 'nova-ext-patch apply' and restart" \
             "nova-api and nova-compute"
@@ -215,7 +220,8 @@ function stop_nova_ext_gate {
 function cleanup_nova_ext {
     if [[ "$NOVA_EXT_APPLY_PATCHES" == "True" && -d $NOVA_EXT_NOVA_DIR/nova \
             && -x $NOVA_EXT_BIN_DIR/nova-ext-patch ]]; then
-        $NOVA_EXT_BIN_DIR/nova-ext-patch revert --nova-dir $NOVA_EXT_NOVA_DIR
+        $NOVA_EXT_BIN_DIR/nova-ext-patch revert --nova-dir $NOVA_EXT_NOVA_DIR \
+            --branch $NOVA_EXT_NOVA_BRANCH
     fi
     rm -rf $NOVA_EXT_DATA_DIR
 }

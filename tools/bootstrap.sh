@@ -14,7 +14,8 @@
 #    under the License.
 
 # Create the development virtualenv: Nova 34.0.0 with its test harness,
-# nova-ext in editable mode, and the hook patches applied to that Nova.
+# nova-ext in editable mode, and the hook patches applied to that Nova
+# (series 2026.2; tools/bootstrap-release.sh makes the earlier releases').
 #
 # Idempotent: re-running reuses the venv and re-checks the patches.
 #   NOVA_EXT_VENV  where the venv lives (default: <repo>/.venv)
@@ -56,5 +57,5 @@ echo "bootstrap: installing Nova 34.0.0, nova-ext, the test and docs tools"
     -r "$REPO/requirements.txt" -r "$REPO/test-requirements.txt" \
     -r "$REPO/doc/requirements.txt" -e "$REPO[nova]"
 
-echo "bootstrap: applying patches/ to the venv's Nova"
+echo "bootstrap: applying patches/2026.2/ to the venv's Nova"
 "$VENV/bin/nova-ext-patch" apply

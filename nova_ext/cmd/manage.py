@@ -38,6 +38,8 @@ import sys
 
 from oslo_config import cfg
 
+from nova_ext import compat
+
 CONF = cfg.CONF
 
 
@@ -128,14 +130,13 @@ def _add_parsers(subparsers):
 def main(argv=None):
     """Entry point of the ``nova-ext-manage`` console script."""
     import nova.conf  # noqa: F401 -- registers [api_database]
-    from nova import config as nova_config
 
     argv = sys.argv if argv is None else argv
     CONF.register_cli_opt(cfg.SubCommandOpt(
         'command', title='Commands', handler=_add_parsers))
     try:
-        nova_config.parse_args(argv, configure_db=False, init_rpc=False,
-                               prog='nova-ext-manage')
+        compat.parse_nova_args(argv, 'nova-ext-manage', configure_db=False,
+                               init_rpc=False)
     except cfg.Error as e:
         print('nova-ext-manage: %s' % e, file=sys.stderr)
         return 2

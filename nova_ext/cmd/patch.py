@@ -14,11 +14,19 @@
 
 """Apply, check or revert nova-ext's hook patches on an installed Nova.
 
-``nova-ext-patch apply|check|revert [--nova-dir DIR]``
+``nova-ext-patch apply|check|revert [--nova-dir DIR]
+[--series RELEASE | --branch BRANCH]``
 
 DIR is the directory that holds the ``nova`` package: a site-packages
 directory (pip-installed Nova) or a git checkout (DevStack's /opt/stack/nova).
 Without it, the Nova importable by this Python is used.
+
+There is one patch series per supported Nova release
+(``patches/<release>/``, see nova_ext.compat.SERIES): the series is picked
+from the version of the Nova in DIR, and a Nova version with no series is
+refused with the list of the supported ones. ``--series`` overrides the
+choice (a git checkout whose version cannot be read); ``--branch`` picks
+the series of a Nova git branch (DevStack's ``NOVA_BRANCH``).
 
 The patches are applied in pure Python rather than with patch(1) or git
 apply, for three properties operators rely on:
@@ -39,6 +47,8 @@ import os
 import re
 import sys
 import tempfile
+
+from nova_ext import compat
 
 _HUNK_RE = re.compile(r'^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@')
 
@@ -145,8 +155,11 @@ def _read(path):
         return f.read().splitlines(keepends=True)
 
 
-def plan(patch, nova_dir, reverse=False):
+def plan(patch, nova_dir, reverse=False, contents=None):
     """Work out what applying (or reverting) ``patch`` would write.
+
+    :param contents: {path: lines} to use instead of the file on disk: what
+        the earlier patches of the same run made of a file they share.
 
     :returns: (state, {path: new lines}) where state is APPLIED or
         NOT_APPLIED as found on disk; the dict is empty when there is
@@ -160,7 +173,7 @@ def plan(patch, nova_dir, reverse=False):
         if not os.path.exists(path):
             raise PatchError('%s: %s does not exist under %s' %
                              (patch.name, fdiff.path, nova_dir))
-        lines = _read(path)
+        lines = (contents or {}).get(path) or _read(path)
         forward, fwd_fail = _apply_hunks(lines, fdiff.hunks, reverse=False)
         backward, back_fail = _apply_hunks(lines, fdiff.hunks, reverse=True)
         if backward is not None and fwd_fail is not None:
@@ -219,7 +232,7 @@ def _atomic_write(path, text):
 
 
 def default_patch_dir():
-    """Where the patches are: the source tree, else the installed data."""
+    """Where the series are: the source tree, else the installed data."""
     here = os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))))
     for candidate in (os.path.join(here, 'patches'),
@@ -249,6 +262,37 @@ def load_patches(patch_dir):
     return patches
 
 
+def series_dir(nova_dir, series=None, patches_root=None):
+    """The directory of the patch series for the Nova in ``nova_dir``.
+
+    :param series: the release whose series to use; default: the one of
+        the Nova version installed in ``nova_dir``.
+    :raises PatchError: the version cannot be read, or has no series (the
+        message lists the supported releases).
+    """
+    if not os.path.isdir(os.path.join(nova_dir, 'nova')):
+        raise PatchError('%s does not contain a nova package' % nova_dir)
+    if series is None:
+        version = compat.installed_nova_version(nova_dir)
+        if version is None:
+            raise PatchError('cannot tell the version of the Nova in %s; '
+                             'pass --series (one of %s)' % (
+                                 nova_dir, compat.supported()))
+        try:
+            series = compat.series_for_version(version)
+        except compat.UnsupportedNova as e:
+            raise PatchError(str(e))
+    elif series not in compat.SERIES.values():
+        raise PatchError('no patch series %s; supported releases: %s' % (
+            series, compat.supported()))
+    return os.path.join(patches_root or default_patch_dir(), series)
+
+
+def installed_series_dir():
+    """The series directory of the Nova this Python imports."""
+    return series_dir(default_nova_dir())
+
+
 def run(action, nova_dir, patch_dir, out=print):
     """Run ``action`` on every patch; returns the process exit code.
 
@@ -261,9 +305,14 @@ def run(action, nova_dir, patch_dir, out=print):
     if action == 'revert':
         patches = list(reversed(patches))
     planned = []
+    # Two patches of a series may touch the same file (in different
+    # places): each is planned on what the ones before it made of it.
+    current = {}
     for patch in patches:
-        state, changes = plan(patch, nova_dir, reverse=(action == 'revert'))
+        state, changes = plan(patch, nova_dir, reverse=(action == 'revert'),
+                              contents=current)
         planned.append((patch, state, changes))
+        current.update(changes)
 
     if action == 'check':
         for patch, state, _ in planned:
@@ -276,12 +325,7 @@ def run(action, nova_dir, patch_dir, out=print):
             out('%s: already %s' % (
                 patch.name, 'applied' if action == 'apply' else 'reverted'))
             continue
-        overlap = set(changes) & set(patch_changes)
-        if overlap:
-            raise PatchError('%s: touches %s, already changed by an earlier '
-                             'patch of this run' % (patch.name,
-                                                    sorted(overlap)))
-        changes.update(patch_changes)
+        changes.update(patch_changes)  # a later patch's text includes ours
         out('%s: %s' % (patch.name,
                         'applying' if action == 'apply' else 'reverting'))
     write_all(changes)
@@ -301,15 +345,33 @@ def main(argv=None):
         '--nova-dir',
         help='directory containing the nova package (site-packages or a git '
              'checkout); default: where this Python imports nova from')
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        '--series', metavar='RELEASE',
+        help='the patch series to use, by Nova release (%s); default: '
+             'the one of the Nova version in --nova-dir' % ', '.join(
+                 sorted(compat.SERIES.values())))
+    which.add_argument(
+        '--branch', metavar='BRANCH',
+        help="the series of a Nova git branch (DevStack's NOVA_BRANCH: "
+             "stable/<release> or master)")
     parser.add_argument('--patch-dir',
                         help='directory of *.patch files (default: the '
-                             'patches shipped with nova-ext)')
+                             'series shipped with nova-ext)')
     args = parser.parse_args(argv)
     try:
-        nova_dir = args.nova_dir or default_nova_dir()
-        patch_dir = args.patch_dir or default_patch_dir()
-        return run(args.action, os.path.abspath(nova_dir), patch_dir)
-    except (PatchError, OSError) as e:
+        nova_dir = os.path.abspath(args.nova_dir or default_nova_dir())
+        series = args.series
+        if args.branch:
+            series = compat.series_for_branch(args.branch)
+        patch_dir = args.patch_dir or series_dir(nova_dir, series)
+        if args.action == 'check' and not args.patch_dir:
+            print('series %s (%s) for nova %s' % (
+                os.path.basename(patch_dir), patch_dir,
+                compat.installed_nova_version(nova_dir) or 'of unknown '
+                'version'))
+        return run(args.action, nova_dir, patch_dir)
+    except (PatchError, OSError, compat.UnsupportedNova) as e:
         print('nova-ext-patch: error: %s' % e, file=sys.stderr)
         return 2
 

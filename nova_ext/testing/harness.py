@@ -43,6 +43,7 @@ from nova.tests.functional.libvirt import base
 from oslo_concurrency import lockutils
 
 import nova.conf
+from nova_ext import compat
 from nova_ext.conf import third_party_gate as gate_conf
 from nova_ext.db import migration
 from nova_ext.gate import records
@@ -172,9 +173,9 @@ class GateTestBase(base.ServersTestBase):
         It returns as soon as the state is reached; only a failing test
         waits the whole budget.
         """
-        return super()._wait_for_state_change(
-            server, expected_status, max_retries=max_retries,
-            wait_for_fault_key=wait_for_fault_key)
+        return compat.wait_for_state_change(
+            super(), getattr(self, 'admin_api', self.api), server,
+            expected_status, max_retries, wait_for_fault_key)
 
     def third_party(self, **kwargs):
         """Start the reference third party and point the gate at it."""

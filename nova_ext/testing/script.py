@@ -40,8 +40,8 @@ def setup(log_name):
     os.dup2(log.fileno(), 2)
     os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', 'true')
     # What Nova's test packages do first (nova.tests.functional too).
-    from nova import monkey_patch
-    monkey_patch.patch()
+    from nova_ext import compat
+    compat.monkey_patch()
 
 
 def say(text=''):

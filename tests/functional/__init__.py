@@ -18,7 +18,7 @@
 # Like Nova's own test packages, this one picks the concurrency backend
 # before anything else is imported: eventlet by default, native threading
 # with OS_NOVA_DISABLE_EVENTLET_PATCHING=true. .ci/run runs both.
-from nova import monkey_patch; monkey_patch.patch()  # noqa
+from nova_ext import compat; compat.monkey_patch()  # noqa
 
 import os  # noqa: E402
 import sys  # noqa: E402

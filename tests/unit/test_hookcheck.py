@@ -33,7 +33,7 @@ def _unpatched_sources():
     """{module: upstream source} of every module patches/ touches."""
     nova_dir = patch_cmd.default_nova_dir()
     sources = {}
-    for patch in patch_cmd.load_patches(patch_cmd.default_patch_dir()):
+    for patch in patch_cmd.load_patches(patch_cmd.installed_series_dir()):
         state, changes = patch_cmd.plan(patch, nova_dir, reverse=True)
         assert state == patch_cmd.APPLIED, patch.name
         for path, lines in changes.items():

@@ -84,9 +84,13 @@ class HookContractTest(testtools.TestCase):
         self.assertRaises(TypeError, Incomplete)
 
     def test_each_patch_header_names_its_contract(self):
+        # In every series (patches/<release>/).
+        for series in glob.glob(os.path.join(REPO, 'patches', '*')):
+            self._check_series(series)
+
+    def _check_series(self, series):
         groups = set()
-        for path in sorted(glob.glob(os.path.join(REPO, 'patches',
-                                                  '*.patch'))):
+        for path in sorted(glob.glob(os.path.join(series, '*.patch'))):
             with open(path) as f:
                 text = f.read()
             header = text.split('\n--- a/', 1)[0]
@@ -96,4 +100,4 @@ class HookContractTest(testtools.TestCase):
                 groups.add(group)
                 self.assertIn('nova_ext.hooks.%s'
                               % CONTRACTS[group][0].__name__, header, path)
-        self.assertEqual(set(CONTRACTS), groups)
+        self.assertEqual(set(CONTRACTS), groups, series)

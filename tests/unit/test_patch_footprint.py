@@ -24,9 +24,12 @@ import testtools
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-PATCHES = sorted(glob.glob(os.path.join(REPO, 'patches', '*.patch')))
+# One series per supported Nova release (patches/<release>/).
+SERIES = sorted(os.path.basename(d) for d in glob.glob(
+    os.path.join(REPO, 'patches', '*')) if os.path.isdir(d))
+PATCHES = sorted(glob.glob(os.path.join(REPO, 'patches', '*', '*.patch')))
 
-# All patches together, changed non-test lines.
+# All patches of one series together, changed non-test lines.
 FOOTPRINT_LIMIT = 80
 
 
@@ -50,16 +53,32 @@ def changed_lines(text):
 
 class PatchFootprintTest(testtools.TestCase):
 
+    def test_a_series_per_supported_release(self):
+        from nova_ext import compat
+        self.assertEqual(sorted(compat.SERIES.values()), SERIES)
+        names = None
+        for series in SERIES:
+            found = sorted(os.path.basename(p) for p in glob.glob(
+                os.path.join(REPO, 'patches', series, '*.patch')))
+            # The same patches, by name, in every series: hookcheck and the
+            # docs name them.
+            self.assertEqual(names or found, found, series)
+            names = found
+        self.assertEqual([], glob.glob(os.path.join(REPO, 'patches',
+                                                    '*.patch')))
+
     def test_footprint_under_limit(self):
         self.assertNotEqual([], PATCHES)
-        total = 0
-        for path in PATCHES:
-            with open(path) as f:
-                counts = changed_lines(f.read())
-            self.assertNotEqual({}, counts, path)
-            total += sum(n for name, n in counts.items()
-                         if '/tests/' not in name)
-        self.assertLess(total, FOOTPRINT_LIMIT)
+        for series in SERIES:
+            total = 0
+            for path in glob.glob(os.path.join(REPO, 'patches', series,
+                                               '*.patch')):
+                with open(path) as f:
+                    counts = changed_lines(f.read())
+                self.assertNotEqual({}, counts, path)
+                total += sum(n for name, n in counts.items()
+                             if '/tests/' not in name)
+            self.assertLess(total, FOOTPRINT_LIMIT, series)
 
     def test_counting(self):
         text = ('header\n--- a/nova/x.py\n+++ b/nova/x.py\n@@ -1,2 +1,2 @@\n'

@@ -66,7 +66,8 @@ aio_step "python venv"
 # always patched exactly once, from the release's own files.
 deps_stamp=$(cat "$AIO_REPO/constraints.txt" "$AIO_TOOLS/constraints-aio.txt" \
     | sha256sum | cut -c1-16)
-patch_stamp=$(cat "$AIO_REPO"/patches/*.patch | sha256sum | cut -c1-16)
+# The all-in-one cloud runs Nova 34.x (constraints.txt): series 2026.2.
+patch_stamp=$(cat "$AIO_REPO"/patches/2026.2/*.patch | sha256sum | cut -c1-16)
 if [[ $(cat "$AIO_VENV/.aio-deps" 2>/dev/null) != "$deps_stamp" ]]; then
     rm -rf "$AIO_VENV"
     "$AIO_PYTHON" -m venv "$AIO_VENV"
@@ -95,7 +96,7 @@ if [[ ! -f $AIO_VENV/.aio-patches ]]; then
         "$AIO_VENV/bin/nova-ext-patch" apply --nova-dir "$SITE"
     else
         aio_log "nova-ext-patch unavailable; applying patches/ with patch(1)"
-        for p in "$AIO_REPO"/patches/*.patch; do
+        for p in "$AIO_REPO"/patches/2026.2/*.patch; do
             patch -p1 -N -F0 -s -d "$SITE" <"$p"
         done
     fi

@@ -25,7 +25,8 @@ import testtools
 
 from nova_ext.cmd import patch as patch_cmd
 
-PATCH_DIR = patch_cmd.default_patch_dir()
+# The series of the Nova installed in this venv.
+PATCH_DIR = patch_cmd.installed_series_dir()
 
 
 def _touched_files():
@@ -50,6 +51,7 @@ class PatchCommandTest(testtools.TestCase):
         # it before the tests run): start every test from upstream's text.
         self._run('revert')
         self.pristine = self._snapshot()
+        self.series = os.path.basename(PATCH_DIR)
 
     def _run(self, action):
         out = []
@@ -156,16 +158,21 @@ class PatchCommandTest(testtools.TestCase):
         stdout, stderr = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(stdout), \
                 contextlib.redirect_stderr(stderr):
+            # A copy of a few files has no version: the series is named.
             self.assertEqual(
-                1, patch_cmd.main(['check', '--nova-dir', self.nova_dir]))
+                1, patch_cmd.main(['check', '--nova-dir', self.nova_dir,
+                                   '--series', self.series]))
             self.assertEqual(
-                0, patch_cmd.main(['apply', '--nova-dir', self.nova_dir]))
+                0, patch_cmd.main(['apply', '--nova-dir', self.nova_dir,
+                                   '--series', self.series]))
             self.assertEqual(
                 2, patch_cmd.main(['apply', '--nova-dir', '/nonexistent']))
         self.assertIn('nova-ext-patch: error: /nonexistent does not contain '
                       'a nova package', stderr.getvalue())
         self.assertIn('0002-libvirt-guest-gates.patch: applying',
                       stdout.getvalue())
+        self.assertIn('series %s (%s) for nova of unknown version' % (
+            self.series, PATCH_DIR), stdout.getvalue())
 
 
 class ParsePatchTest(testtools.TestCase):

@@ -177,15 +177,22 @@ class DevStackPluginTestCase(testtools.TestCase):
         self.assertEqual(
             [('setup_develop', REPO),
              ('nova-ext-patch', 'apply', '--nova-dir',
-              os.path.join(self.dest, 'nova'))],
+              os.path.join(self.dest, 'nova'), '--branch', 'master')],
             commands[1:])
 
     def test_install_patches_the_nova_dir_devstack_uses(self):
         nova_dir = os.path.join(self.tmp, 'src', 'nova')
         commands, _, _ = self.run_plugin('stack', 'install',
                                          NOVA_DIR=nova_dir)
-        self.assertIn(('nova-ext-patch', 'apply', '--nova-dir', nova_dir),
-                      commands)
+        self.assertIn(('nova-ext-patch', 'apply', '--nova-dir', nova_dir,
+                       '--branch', 'master'), commands)
+
+    def test_install_picks_the_series_of_nova_branch(self):
+        commands, _, _ = self.run_plugin('stack', 'install',
+                                         NOVA_BRANCH='stable/2025.1')
+        self.assertIn(('nova-ext-patch', 'apply', '--nova-dir',
+                       os.path.join(self.dest, 'nova'), '--branch',
+                       'stable/2025.1'), commands)
 
     def test_install_without_patches(self):
         commands, _, _ = self.run_plugin('stack', 'install',
@@ -511,7 +518,8 @@ class DevStackPluginTestCase(testtools.TestCase):
                                            expect_failure=True,
                                            STUB_FAIL='nova-ext-patch')
         self.assertIn("nova-ext's patches are not applied", err)
-        self.assertEqual([('nova-ext-patch', 'check')], commands[1:])
+        self.assertEqual([('nova-ext-patch', 'check', '--branch', 'master')],
+                         commands[1:])
 
     def test_extra_adds_the_cell_indexes_where_nova_api_runs(self):
         commands, _, _ = self.run_plugin('stack', 'extra')
@@ -527,7 +535,8 @@ class DevStackPluginTestCase(testtools.TestCase):
     def test_extra_checks_patches_first(self):
         commands, _, _ = self.run_plugin('stack', 'extra')
         # The Nova the services import: no --nova-dir.
-        self.assertEqual(('nova-ext-patch', 'check'), commands[1])
+        self.assertEqual(('nova-ext-patch', 'check', '--branch', 'master'),
+                         commands[1])
 
     # --- booleans ------------------------------------------------------
 
@@ -551,9 +560,11 @@ class DevStackPluginTestCase(testtools.TestCase):
             patch = self._commands_named(commands, 'nova-ext-patch')
             if expected:
                 self.assertEqual(
-                    [('nova-ext-patch', 'apply', '--nova-dir', nova_dir),
-                     ('nova-ext-patch', 'check'),
-                     ('nova-ext-patch', 'revert', '--nova-dir', nova_dir)],
+                    [('nova-ext-patch', 'apply', '--nova-dir', nova_dir,
+                      '--branch', 'master'),
+                     ('nova-ext-patch', 'check', '--branch', 'master'),
+                     ('nova-ext-patch', 'revert', '--nova-dir', nova_dir,
+                      '--branch', 'master')],
                     patch, value)
             else:
                 self.assertEqual([], patch, value)
@@ -636,7 +647,7 @@ class DevStackPluginTestCase(testtools.TestCase):
         commands, _, _ = self.run_plugin('clean')
         self.assertEqual(
             [('nova-ext-patch', 'revert', '--nova-dir',
-              os.path.join(self.dest, 'nova'))],
+              os.path.join(self.dest, 'nova'), '--branch', 'master')],
             commands[1:])
         self.assertFalse(os.path.exists(data))
 

@@ -229,7 +229,7 @@ class ZuulConfigTest(testtools.TestCase):
         patterns = [re.compile(p) for p in
                     self.tempest_job['irrelevant-files']]
         for path in ('devstack/plugin.sh', 'devstack/settings',
-                     'patches/0002-libvirt-guest-gates.patch',
+                     'patches/2026.2/0002-libvirt-guest-gates.patch',
                      'nova_ext/gate/third_party_gate.py',
                      'nova_ext_tempest_plugin/tests/api/test_gate.py',
                      'requirements.txt', 'pyproject.toml', 'setup.cfg',

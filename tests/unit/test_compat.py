@@ -1,0 +1,136 @@
+# Copyright 2026 nova-ext developers
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The release table: Nova version or branch -> patch series."""
+
+import contextlib
+import io
+import os
+import shutil
+
+import fixtures
+import testtools
+
+from nova_ext.cmd import patch as patch_cmd
+from nova_ext import compat
+
+
+class SeriesSelectionTest(testtools.TestCase):
+
+    def test_every_supported_version(self):
+        for version, series in (('31.3.1', '2025.1'), ('32.2.1', '2025.2'),
+                                ('33.0.2', '2026.1'), ('34.0.0', '2026.2'),
+                                ('34.1.0.dev12', '2026.2')):
+            self.assertEqual(series, compat.series_for_version(version))
+
+    def test_unsupported_version_lists_the_supported(self):
+        for version in ('30.2.0', '35.0.0', 'garbage', None):
+            error = self.assertRaises(compat.UnsupportedNova,
+                                      compat.series_for_version, version)
+            self.assertIn('Nova %s is not supported; supported releases: '
+                          '2025.1 (nova 31.x), 2025.2 (nova 32.x), 2026.1 '
+                          '(nova 33.x), 2026.2 (nova 34.x)' % version,
+                          str(error))
+
+    def test_devstack_branches(self):
+        for branch, series in (('stable/2025.1', '2025.1'),
+                               ('stable/2025.2', '2025.2'),
+                               ('stable/2026.1', '2026.1'),
+                               ('stable/2026.2', '2026.2'),
+                               ('master', '2026.2')):
+            self.assertEqual(series, compat.series_for_branch(branch))
+        error = self.assertRaises(compat.UnsupportedNova,
+                                  compat.series_for_branch, 'stable/2024.2')
+        self.assertIn('stable/2024.2 is not supported', str(error))
+
+    def test_command_line(self):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            self.assertEqual(0, compat.main_args(['branch', 'master']))
+            self.assertEqual(0, compat.main_args(['version', '31.0.0']))
+            self.assertEqual(2, compat.main_args(['branch', 'stable/xena']))
+        self.assertEqual('2026.2\n2025.1\n', out.getvalue())
+        self.assertIn('supported releases', err.getvalue())
+
+    def test_installed_version_is_this_venvs(self):
+        version = compat.installed_nova_version()
+        self.assertEqual(version, compat.installed_nova_version(
+            patch_cmd.default_nova_dir()))
+        # Every series directory exists for the installed Nova.
+        self.assertTrue(os.path.isdir(patch_cmd.installed_series_dir()))
+
+
+class PatchSeriesChoiceTest(testtools.TestCase):
+    """nova-ext-patch picks the series from the metadata next to nova/."""
+
+    def setUp(self):
+        super().setUp()
+        self.nova_dir = self.useFixture(fixtures.TempDir()).path
+        os.mkdir(os.path.join(self.nova_dir, 'nova'))
+
+    def _dist(self, version):
+        info = os.path.join(self.nova_dir, 'nova-%s.dist-info' % version)
+        os.mkdir(info)
+        with open(os.path.join(info, 'METADATA'), 'w') as f:
+            f.write('Metadata-Version: 2.1\nName: nova\nVersion: %s\n'
+                    % version)
+
+    def _main(self, *argv):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            code = patch_cmd.main(list(argv))
+        return code, out.getvalue(), err.getvalue()
+
+    def test_picked_by_version(self):
+        self._dist('33.0.2')
+        self.assertEqual(
+            os.path.join(patch_cmd.default_patch_dir(), '2026.1'),
+            patch_cmd.series_dir(self.nova_dir))
+
+    def test_unsupported_version_refused(self):
+        self._dist('30.1.0')
+        code, out, err = self._main('apply', '--nova-dir', self.nova_dir)
+        self.assertEqual(2, code)
+        self.assertIn('nova-ext-patch: error: Nova 30.1.0 is not supported; '
+                      'supported releases: 2025.1 (nova 31.x)', err)
+
+    def test_unknown_version_asks_for_series(self):
+        code, out, err = self._main('check', '--nova-dir', self.nova_dir)
+        self.assertEqual(2, code)
+        self.assertIn('cannot tell the version of the Nova in %s; pass '
+                      '--series' % self.nova_dir, err)
+
+    def test_series_overrides_and_check_names_it(self):
+        self._dist('33.0.2')
+        installed = patch_cmd.default_nova_dir()
+        # The 2025.1 series' files, from this venv's Nova: the patches
+        # match or not, but the series used is the one asked for.
+        for p in patch_cmd.load_patches(os.path.join(
+                patch_cmd.default_patch_dir(), '2025.1')):
+            for f in p.files:
+                dest = os.path.join(self.nova_dir, f.path)
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                shutil.copy2(os.path.join(installed, f.path), dest)
+        code, out, err = self._main('check', '--nova-dir', self.nova_dir,
+                                    '--series', '2025.1')
+        self.assertIn('series 2025.1 (%s) for nova 33.0.2' % os.path.join(
+            patch_cmd.default_patch_dir(), '2025.1'), out)
+
+    def test_unknown_series_refused(self):
+        code, out, err = self._main('check', '--nova-dir', self.nova_dir,
+                                    '--series', '2024.2')
+        self.assertEqual(2, code)
+        self.assertIn('no patch series 2024.2; supported releases', err)
