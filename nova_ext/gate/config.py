@@ -23,6 +23,7 @@ loads it, so that nova-compute refuses to start with a message naming the
 option, or warns at start about a configuration that works but is unsafe.
 """
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from nova_ext.conf import third_party_gate as gate_conf
@@ -38,6 +39,19 @@ TLS_FILE_OPTIONS = ('ca_file', 'client_cert', 'client_key')
 def opt_name(name):
     """The option as operators write it: ``[third_party_gate] name``."""
     return '[%s] %s' % (gate_conf.GROUP_NAME, name)
+
+
+def _check_values(conf):
+    """Read every option, so that a value oslo.config refuses (out of its
+    range, not a number) stops nova-compute now rather than failing each
+    gated boot, halfway through, when the gate first reads it.
+    """
+    for name in sorted(conf):
+        try:
+            getattr(conf, name)
+        except cfg.ConfigFileValueError as e:
+            raise exception.GateConfigError(
+                reason='%s: %s' % (opt_name(name), e))
 
 
 def parse_selector(conf, name):
@@ -98,6 +112,8 @@ def validate(conf):
     :param conf: the ``CONF.third_party_gate`` group.
     :raises: GateConfigError naming the offending option.
     """
+    if conf.enabled:
+        _check_values(conf)
     if conf.enabled and not conf.url:
         raise exception.GateConfigError(
             reason='%s must be set when %s is true' % (

@@ -93,9 +93,12 @@ class ThirdPartyGate(hooks.GuestGate):
                 slots.release()
                 raise
             return None
+        # Read before the request goes out: nothing may raise between the
+        # request and the driver holding the waiter (it closes it).
+        window = conf.early_verdict_window
         waiter = gate_waiter.GateWaiter(conf, context, instance, operation)
         waiter.begin()
-        if waiter.settle(conf.early_verdict_window):
+        if waiter.settle(window):
             # Already approved: the driver creates the guest running.
             return None
         return waiter

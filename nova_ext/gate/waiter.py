@@ -227,22 +227,16 @@ class GateWaiter(hooks.GuestGateWaiter):
         if window <= 0 or self.audit:
             return False
         begin = time.monotonic()
-        end = begin + window
-        thread = self._request_thread
-        if thread is None:
+        try:
+            decision = self._early_approval(begin + window)
+        except Exception:
+            # The window only saves a pause: a bug of ours here must
+            # neither fail the boot nor let the guest run ungated.
+            LOG.exception('Third-party gate: looking for an early verdict '
+                          'failed, the guest is created paused',
+                          instance=self.instance)
             return False
-        thread.join(window)
-        if thread.is_alive():
-            return False
-        decision = self._decision
         if decision is None:
-            # Pending: a verdict event may be on its way.
-            status = self._waiter.first_verdict(
-                (gate_client.COMPLETED, gate_client.FAILED), end)
-            if status != gate_client.COMPLETED:
-                return False
-            decision = (APPROVED, None)
-        elif decision[0] != APPROVED:
             return False
         self._done = True
         registry.REGISTRY.unregister(self._waiter)
@@ -250,6 +244,30 @@ class GateWaiter(hooks.GuestGateWaiter):
                   'seconds, before its creation: the guest is created '
                   'running', time.monotonic() - begin, instance=self.instance)
         return self._enforce(*decision) == APPROVE
+
+    def _early_approval(self, end):
+        """The approval settle() may enforce by ``end``; or None.
+
+        None consumes nothing. An approval by event is taken from the
+        queue (with the heartbeats before it), so that leaving the
+        registry does not log it as an event that came too late.
+        """
+        thread = self._request_thread
+        if thread is None:
+            return None
+        thread.join(max(0.0, end - time.monotonic()))
+        if thread.is_alive():
+            return None
+        decision = self._decision
+        if decision is None:
+            # Pending: a verdict event may be on its way.
+            status = self._waiter.first_verdict(
+                (gate_client.COMPLETED, gate_client.FAILED), end)
+            if status != gate_client.COMPLETED:
+                return None
+            # The first verdict queued is this approval: take it.
+            return self._queued_verdict()
+        return decision if decision[0] == APPROVED else None
 
     def wait(self):
         """Wait for the verdict and enforce it.

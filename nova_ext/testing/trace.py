@@ -30,7 +30,8 @@ one row per server:
 * ``created``: the driver created the guest (paused while a gate holds it);
 * ``decided``: the third party decided (the reference's verdict);
 * ``event``: the verdict's event reached the gate in nova-compute;
-* ``open``: the gate let the guest run (``wait()`` returned);
+* ``open``: the gate let the guest run (``wait()`` returned, or
+  ``settle()`` found the approval before the guest's creation);
 * ``resumed``: the paused guest was resumed;
 * ``done``: the build ended and freed its slot.
 """
@@ -120,7 +121,11 @@ def _verdict_of(self, decision, status):
     return decision.server_uuid if status != 'in-progress' else None
 
 
-# (owner, function, step, uuid of the call's server, marked on return)
+# Marked on return only when the call returned something true.
+IF_TRUE = 'if true'
+
+# (owner, function, step, uuid of the call's server, marked on return
+# (True, False or IF_TRUE))
 POINTS = [
     (compute_rpcapi.ComputeAPI, 'build_and_run_instance', 'cast',
      _instance(2), False),
@@ -134,6 +139,8 @@ POINTS = [
     (gate_waiter.GateWaiter, 'begin', 'gate', _waiter_instance, False),
     (gate_waiter.GateWaiter, '_request', 'answer', _waiter_instance, True),
     (gate_waiter.GateWaiter, 'wait', 'open', _waiter_instance, True),
+    # An early approval: wait() is never called, the gate is over.
+    (gate_waiter.GateWaiter, 'settle', 'open', _waiter_instance, IF_TRUE),
     (registry.Registry, 'deliver', 'event',
      lambda self, uuid, tag, status: uuid, False),
     (libvirt_guest.Guest, 'resume', 'resumed', lambda self: self.uuid, True),
@@ -165,9 +172,12 @@ def _traced(trace, func, step, uuid_of, after):
             uuid = None
         if not after:
             trace.mark(step, uuid)
-        try:
             return func(*args, **kwargs)
+        result = None
+        try:
+            result = func(*args, **kwargs)
+            return result
         finally:
-            if after:
+            if after is not IF_TRUE or result:
                 trace.mark(step, uuid)
     return wrapper

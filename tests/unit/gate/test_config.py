@@ -102,3 +102,24 @@ class TestSelectors(ConfigTestCase):
             self.conf.conf.third_party_gate, 'flavor_extra_spec'))
         self.assertIsNone(config.parse_selector(
             self.conf.conf.third_party_gate, 'image_property'))
+
+
+class TestValues(ConfigTestCase):
+
+    def load(self, line):
+        path = os.path.join(self.tmp, 'nova.conf')
+        with open(path, 'w') as f:
+            f.write('[third_party_gate]\n%s\n' % line)
+        self.conf.conf(['--config-file', path])
+
+    def test_out_of_range_value_refuses_to_start_naming_the_option(self):
+        # Read only at the first gated boot otherwise: after its request
+        # went out, failing that boot and every later one.
+        self.load('early_verdict_window = 5')
+        exc = self.assertRaises(exception.GateConfigError, self.validate)
+        self.assertIn('[third_party_gate] early_verdict_window: ', str(exc))
+        self.assertIn('less than or equal to 1', str(exc))
+
+    def test_not_checked_when_the_gate_is_off(self):
+        self.load('early_verdict_window = 5')
+        self.validate(enabled=False)

@@ -452,6 +452,27 @@ class TestEarlyVerdict(GateTestCase):
         self.assertIsNone(self.gate.start(self.context, self.instance()))
         self.assertEqual([], registry.REGISTRY.waiting(UUID))
 
+    def test_an_early_event_approval_is_not_logged_as_ignored(self):
+        self.third_party(fakes.Answer(code=202))
+        self.deliver_later('in-progress', self.the_tag, delay=0.05)
+        self.deliver_later('completed', self.the_tag, delay=0.1)
+        self.assertIsNone(self.gate.start(self.context, self.instance()))
+        self.assertNotIn('Ignoring third-party-gate event',
+                         self.stdlog.logger.output)
+
+    def test_a_failure_looking_for_an_early_verdict_keeps_the_pause(self):
+        # Fault injection: the driver calls start() outside the try that
+        # closes its waiters, so start() must not raise after the request
+        # went out; the guest is created paused and wait() decides.
+        self.useFixture(fixtures.MockPatchObject(
+            registry.Waiter, 'first_verdict', side_effect=RuntimeError))
+        self.third_party(fakes.Answer(code=202))
+        self.deliver_later('completed', self.the_tag, delay=0.05)
+        waiter = self.gate.start(self.context, self.instance())
+        self.assertIsNotNone(waiter)
+        self.assertEqual(gate_waiter.APPROVE, waiter.wait())
+        self.assertEqual([], registry.REGISTRY.waiting(UUID))
+
     def test_rejections_and_errors_leave_a_waiter(self):
         cases = [
             (fakes.Answer(body={'status': 'failed', 'reason': 'no'}), None,
