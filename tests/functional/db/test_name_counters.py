@@ -312,6 +312,31 @@ class _CounterTests(object):
         self.assertEqual([6], self._reserve(namer, tmpl, 'strasse', 1))
         self.assertEqual([4], self._reserve(namer, tmpl, 'istanbul', 1))
 
+    def test_letters_the_databases_lower_does_not_know(self):
+        # Python's lower() knows letters MariaDB's lower() (477 of the
+        # BMP's: Cherokee, Georgian Mtavruli, U+04C0...) and SQLite's (all
+        # but ASCII) leave as they are. A server carrying exactly the name
+        # to issue, or its upper case, must still be found: by project
+        # (lower()), and by global scope with the indexes (collation).
+        cherokee, mtavruli = '\u13a0', '\u1c90'
+        self._add_instances((cherokee + '1', 'p1', 0),
+                            (mtavruli + '2', 'p2', 0))
+        namer = self._namer()
+        tmpl = '%(name)s%(count)d'
+        self.assertEqual([2], self._reserve(namer, tmpl, cherokee, 1))
+        # Renamed by hand to the next name in line; the lower case is
+        # requested, the upper case carried.
+        self._add_instances((cherokee + '3', 'p1', 0))
+        self.assertEqual([4], self._reserve(namer, tmpl,
+                                            names.fold(cherokee), 1))
+        indexes.ensure(self.engine)
+        self.useFixture(fixtures.MockPatchObject(cells, '_CELLS', {}))
+        self.assertEqual([3], self._reserve(namer, tmpl, mtavruli, 1,
+                                            scope='global'))
+        self._add_instances((mtavruli + '4', 'p3', 0))
+        self.assertEqual([5], self._reserve(namer, tmpl, mtavruli, 1,
+                                            scope='global'))
+
     def test_global_scope_without_the_name_first(self):
         # %(project_id)s-%(name)s...: the family would be LIKE '%-db-%'
         # over every project. Not read: no seed, but the names issued are
