@@ -337,6 +337,14 @@ class InstanceNamer(hooks.InstanceNamer):
                     context, project_id,
                     display_names=[d for c, d, h in issued],
                     hostnames=[h for c, d, h in issued if h])
+            if (project_id is not None and
+                    host_scope == counter.GLOBAL_SCOPE):
+                # Nova refuses a hostname any project's server carries
+                # (osapi_compute_unique_server_name_scope = global): the
+                # project's lookups above cannot see the others.
+                found = found + [(None, h) for d, h in cells.find(
+                    context, None,
+                    hostnames=[h for c, d, h in issued if h])]
             family = seed = None
             displays = {names.fold(d) for d, h in found if d is not None}
             hosts = {names.fold(h) for d, h in found if h is not None}
