@@ -27,6 +27,7 @@ import random
 import threading
 
 import fixtures
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import test_fixtures
 from oslo_utils import uuidutils
@@ -508,6 +509,38 @@ class _CounterTests(object):
         self.assertEqual([], indexes.drop(self.engine))
         with self.engine.connect() as conn:
             self.assertEqual(wanted, indexes.missing(conn))
+
+    def test_cell_indexes_give_up_behind_a_long_transaction(self):
+        # A transaction holding instances (here a write left open): the
+        # index command must fail for the cell, not wait a day with every
+        # query of Nova on instances queued behind it.
+        if self.PLAN_USES_INDEX is None:
+            self.skipTest('SQLite: one writer, nothing to queue behind')
+        self.useFixture(fixtures.MockPatchObject(
+            indexes, 'LOCK_TIMEOUT', 1))
+        self._add_instances(('web-1', 'p1', 0))
+        outcome = []
+
+        def run():
+            try:
+                outcome.append(indexes.ensure(self.engine))
+            except (db_exc.DBError, sa.exc.DBAPIError) as e:
+                outcome.append(e)
+
+        with self.engine.connect() as holder:
+            holder.begin()
+            holder.execute(INSTANCES.update().values(display_name='w'))
+            thread = threading.Thread(target=run)
+            thread.start()
+            thread.join(indexes.LOCK_TIMEOUT + 9)
+            gave_up = not thread.is_alive()
+            holder.rollback()
+        thread.join()
+        self.assertTrue(gave_up, 'still waiting for the lock')
+        self.assertIsInstance(outcome[0], Exception)
+        with self.engine.connect() as conn:
+            self.assertEqual([], indexes.present(conn))
+        self.assertEqual(2, len(indexes.ensure(self.engine)))
 
     def _lookups(self):
         """Run the namer's global-scope lookups; return rows and SQL."""
