@@ -408,6 +408,24 @@ class _CounterTests(object):
         # the counter: no name restarts at 1.
         self.assertEqual([41], self._reserve(namer, tmpl, 'db', 1))
 
+    def test_counter_behind_its_issued_names_catches_up(self):
+        # The counter row removed by hand after names were issued, the
+        # servers deleted since (nothing seeds it): creates skip the names
+        # issued before, and may fail (503) while they do, but each one
+        # keeps what it skipped, so creates succeed again.
+        self.useFixture(fixtures.MockPatchObject(hook, 'MAX_SKIPS', 2))
+        self.useFixture(fixtures.MockPatchObject(hook, 'MAX_ROUNDS', 1))
+        namer = self._namer()
+        tmpl = '%(name)s-%(count)d'
+        self.assertEqual([1, 2], self._reserve(namer, tmpl, 'db', 2))
+        self.assertEqual([3, 4, 5], self._reserve(namer, tmpl, 'db', 3))
+        with self.engine.begin() as conn:
+            conn.execute(sa.text('DELETE FROM nova_ext_name_counters'))
+        ex = self.assertRaises(hook.NameReservationFailed, self._reserve,
+                               namer, tmpl, 'db', 1)
+        self.assertEqual(503, ex.code)
+        self.assertEqual([6], self._reserve(namer, tmpl, 'db', 1))
+
     def test_template_with_project_name(self):
         self._add_instances(('Acme-db-4', 'p1', 0), ('Other-db-9', 'p1', 0))
         namer = self._namer()
