@@ -86,20 +86,35 @@ class DbCommands(object):
         if not mappings:
             raise SystemExit('nova-ext-manage: no cell mappings in the API '
                              'database; run nova-manage cell_v2 first')
+        failed = 0
+        verb = 'dropped' if CONF.command.drop else 'created'
         for mapping in mappings:
-            engine = engines.create_engine(mapping.database_connection)
+            # One cell that cannot be reached, or is not synced yet, must
+            # not hide which one it is nor keep the others from their
+            # indexes.
             try:
-                if CONF.command.drop:
-                    done = indexes.drop(engine)
-                    verb = 'dropped'
-                else:
-                    done = indexes.ensure(engine)
-                    verb = 'created'
-            finally:
-                engine.dispose()
+                engine = engines.create_engine(mapping.database_connection)
+                try:
+                    done = (indexes.drop(engine) if CONF.command.drop
+                            else indexes.ensure(engine))
+                finally:
+                    engine.dispose()
+            except Exception as e:
+                failed += 1
+                print('cell %s (%s): failed: %s' % (
+                    mapping.name, mapping.uuid,
+                    (str(e).splitlines() or [type(e).__name__])[0]),
+                    file=sys.stderr)
+                continue
             print('cell %s (%s): %s %s' % (
                 mapping.name, mapping.uuid, verb,
                 ', '.join(done) or 'nothing (already done)'))
+        if failed:
+            print('nova-ext-manage: %d of %d cells failed; once their '
+                  'databases answer and are synced (nova-manage db sync), '
+                  'run the command again' % (failed, len(mappings)),
+                  file=sys.stderr)
+            return 1
         return 0
 
     def version(self):

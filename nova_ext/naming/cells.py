@@ -37,6 +37,14 @@ case-insensitive collation instead of ``lower()`` (which no index serves);
 it may read more rows than ``lower()`` would (``general_ci`` ignores
 accents and trailing spaces), never fewer (:func:`indexes.like_variants`).
 The callers compare every row read by :func:`names.fold`, exactly.
+
+:func:`names.fold` is Python's case rule, and a database's ``lower()`` may
+know fewer letters: MariaDB's leaves 477 letters of the Basic Multilingual
+Plane as they are (Cherokee, Georgian Mtavruli, ``U+04C0``...), SQLite's
+and PostgreSQL's in a ``C`` locale all but ASCII. ``lower(col) =
+fold(name)`` would not find a server carrying exactly that name; names
+with such letters are therefore also asked for as written and in upper
+case, lowered by the database itself (:func:`_spellings`).
 """
 
 from oslo_log import log as logging
@@ -92,43 +100,71 @@ def _collate_mode(cctxt, conn, scope_global):
     return bool(scope_global and mysql and not missing and not unchecked)
 
 
-def _by_collation(instance, lowered, hostnames, like, host_like):
+def _spellings(texts):
+    """Return the spellings of ``texts`` the database's ``lower()`` gets.
+
+    Only for texts with letters beyond ASCII (which every ``lower()``
+    knows): as written and in upper case, so that a server carrying the
+    text, or its upper case, is found even where the database's
+    ``lower()`` does not know a letter :func:`names.fold` lowers.
+    """
+    out = set()
+    for text in texts:
+        if any(ord(c) > 127 and c.lower() != c.upper() for c in text):
+            out.update((text, text.upper()))
+    return sorted(out - {names.fold(t) for t in texts})
+
+
+def _by_collation(instance, lowered, hostnames, like, host_like, extra):
     """The lookups, on columns a case-insensitive collation compares."""
     wanted = []
-    for column, exact, pattern in (
-            (instance.display_name, lowered, like),
-            (instance.hostname, hostnames, host_like)):
+    for column, exact, pattern, kind in (
+            (instance.display_name, lowered, like, 'display'),
+            (instance.hostname, hostnames, host_like, 'host')):
+        exact = list(exact) + extra[kind]
         patterns = [v for n in exact for v in indexes.exact_variants(n)]
-        if pattern:
-            patterns += indexes.like_variants(names.fold(pattern))
+        for p in ([names.fold(pattern)] if pattern else []) + extra[
+                kind + '_like']:
+            patterns += indexes.like_variants(p)
+        patterns = sorted(set(patterns))
         wanted += [column.like(p, escape='\\') for p in patterns]
     return wanted
 
 
-def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like):
+def _by_lower(instance, lowered, hostnames, like, host_like, extra):
+    """The lookups, on ``lower()`` of the columns."""
+    wanted = []
+    for column, exact, pattern, kind in (
+            (instance.display_name, lowered, like, 'display'),
+            (instance.hostname, hostnames, host_like, 'host')):
+        lower = sa.func.lower(column)
+        if exact:
+            wanted.append(lower.in_(exact))
+        if extra[kind]:
+            # Lowered by the database: its own case rule.
+            wanted.append(lower.in_([sa.func.lower(sa.literal(s))
+                                     for s in extra[kind]]))
+        if pattern:
+            wanted.append(lower.like(names.fold(pattern), escape='\\'))
+        for p in extra[kind + '_like']:
+            wanted.append(lower.like(sa.func.lower(sa.literal(p)),
+                                     escape='\\'))
+    return wanted
+
+
+def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like,
+             extra):
     from nova.db.main import api as main_db_api
     from nova.db.main import models
     instance = models.Instance
-    lower = sa.func.lower(instance.display_name)
-    # Nova compares hostnames as lower(hostname) too; servers renamed
-    # through the API may carry upper case.
-    host_lower = sa.func.lower(instance.hostname)
     cm = main_db_api.get_context_manager(cctxt)
     with cm.reader.connection.using(cctxt) as conn:
-        if _collate_mode(cctxt, conn, project_id is None):
-            wanted = _by_collation(instance, lowered, hostnames, like,
-                                   host_like)
-        else:
-            wanted = []
-            if lowered:
-                wanted.append(lower.in_(lowered))
-            if hostnames:
-                wanted.append(host_lower.in_(hostnames))
-            if like:
-                wanted.append(lower.like(names.fold(like), escape='\\'))
-            if host_like:
-                wanted.append(host_lower.like(names.fold(host_like),
-                                              escape='\\'))
+        # Nova compares hostnames as lower(hostname) too; servers renamed
+        # through the API may carry upper case.
+        lookups = (_by_collation if _collate_mode(
+            cctxt, conn, project_id is None) else _by_lower)
+        wanted = lookups(instance, lowered, hostnames, like, host_like,
+                         extra)
         query = sa.select(instance.display_name, instance.hostname).where(
             instance.deleted == 0, sa.or_(*wanted))
         if project_id is not None:
@@ -154,12 +190,17 @@ def find(context, project_id, display_names=(), hostnames=(), like=None,
     by the API database alone.
     """
     from nova import context as nova_context
+    extra = {'display': _spellings(display_names),
+             'host': _spellings(hostnames),
+             'display_like': _spellings([like] if like else []),
+             'host_like': _spellings([host_like] if host_like else [])}
     lowered = sorted({names.fold(n) for n in display_names})
     hostnames = sorted({names.fold(h) for h in hostnames})
     if not (lowered or hostnames or like or host_like):
         return []
     results = nova_context.scatter_gather_all_cells(
-        context, _in_cell, project_id, lowered, hostnames, like, host_like)
+        context, _in_cell, project_id, lowered, hostnames, like, host_like,
+        extra)
     found = []
     for cell_uuid, result in results.items():
         if nova_context.is_cell_failure_sentinel(result):

@@ -337,6 +337,14 @@ class InstanceNamer(hooks.InstanceNamer):
                     context, project_id,
                     display_names=[d for c, d, h in issued],
                     hostnames=[h for c, d, h in issued if h])
+            if (project_id is not None and
+                    host_scope == counter.GLOBAL_SCOPE):
+                # Nova refuses a hostname any project's server carries
+                # (osapi_compute_unique_server_name_scope = global): the
+                # project's lookups above cannot see the others.
+                found = found + [(None, h) for d, h in cells.find(
+                    context, None,
+                    hostnames=[h for c, d, h in issued if h])]
             family = seed = None
             displays = {names.fold(d) for d, h in found if d is not None}
             hosts = {names.fold(h) for d, h in found if h is not None}
@@ -353,8 +361,9 @@ class InstanceNamer(hooks.InstanceNamer):
                 self._remember(key)
                 return counts
         raise NameReservationFailed(
-            detail='servers already carry the next %d names of %r'
-            % (MAX_ROUNDS * needed, values['name']))
+            detail='the next names of %r are taken (servers carry them, or '
+                   'they were issued before); the counter moved past those '
+                   'it tried, try again' % values['name'])
 
     def _remember(self, key):
         with self._known_lock:
@@ -442,7 +451,9 @@ def _issue(context, template, values, key, scope, needed, seed,
     """Reserve counts and issue their names, in one transaction.
 
     Counts whose display name or hostname was issued before are skipped,
-    and more reserved in their place, while the counter row stays locked.
+    and more reserved in their place, while the counter row stays locked;
+    past :data:`MAX_SKIPS` of them the transaction commits with fewer
+    names than asked (the caller's next round continues).
 
     :param seed: None, or a callable returning the count existing servers'
         names reach, called only when this transaction creates the counter
@@ -480,9 +491,17 @@ def _issue(context, template, values, key, scope, needed, seed,
                            'count': count})
                 skipped += 1
                 if skipped > MAX_SKIPS:
-                    raise NameReservationFailed(
-                        detail='more than %d names after %r were issued '
-                               'before' % (MAX_SKIPS, display))
+                    # Commit the counts skipped so far rather than roll
+                    # them back: a counter behind its issued names (its
+                    # row deleted, or set back, by hand) would otherwise
+                    # skip the same names, and fail, on every create. The
+                    # caller's next round goes on from here.
+                    LOG.warning('Display name counter of %(name)r skipped '
+                                '%(n)d names issued before, up to %(last)r; '
+                                'was its row removed or set back?',
+                                {'name': values['name'], 'n': skipped,
+                                 'last': display})
+                    return issued
     return issued
 
 

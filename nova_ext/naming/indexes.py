@@ -99,14 +99,34 @@ def missing(conn):
     return sorted({index_name(c) for c in COLUMNS} - set(present(conn)))
 
 
+#: Seconds ``CREATE INDEX`` and ``DROP INDEX`` wait for the table's lock.
+#: Waiting longer would queue every query of Nova on ``instances`` behind
+#: the waiting statement (MariaDB's metadata lock, PostgreSQL's lock
+#: queue) while a long transaction holds the table; the command fails
+#: for that cell instead, to be run again.
+LOCK_TIMEOUT = 10
+
+
+def _limit_lock_wait(conn):
+    dialect = conn.dialect.name
+    if dialect in ('mysql', 'mariadb'):
+        conn.execute(sa.text('SET SESSION lock_wait_timeout = %d'
+                             % LOCK_TIMEOUT))
+    elif dialect == 'postgresql':
+        conn.execute(sa.text("SET LOCAL lock_timeout = '%ds'"
+                             % LOCK_TIMEOUT))
+
+
 def ensure(engine):
     """Create the indexes ``instances`` lacks; return the names created.
 
     Idempotent. On MariaDB, InnoDB builds them online (readers and
-    writers of the table are not blocked).
+    writers of the table are not blocked once the build started). Gives
+    up after :data:`LOCK_TIMEOUT` seconds waiting for the table's lock.
     """
     created = []
     with engine.begin() as conn:
+        _limit_lock_wait(conn)
         have = set(present(conn))
         for column in COLUMNS:
             if index_name(column) not in have:
@@ -119,6 +139,7 @@ def drop(engine):
     """Drop nova-ext's indexes; return the names dropped."""
     dropped = []
     with engine.begin() as conn:
+        _limit_lock_wait(conn)
         for name in present(conn):
             if conn.dialect.name in ('mysql', 'mariadb'):
                 conn.execute(sa.text('DROP INDEX %s ON instances' % name))

@@ -35,14 +35,18 @@ _SHRINKABLE = ('name', 'project-name', 'project_id')
 
 
 def fold(name):
-    """Return ``name`` in lower case, as the databases' ``lower()`` gives it.
+    """Return ``name`` in lower case, by Unicode's simple case mapping.
 
-    The one rule nova-ext compares names by, in Python and in SQL: each
-    character's simple lower case mapping (Unicode's UnicodeData.txt), as
-    MariaDB's and PostgreSQL's ``lower()`` apply it and as Nova compares
-    hostnames. Python's ``str.lower()`` differs in two places, which would
-    make a name look free in Python and taken in the database or the other
-    way round: ``'İ'`` becomes two code points (``i`` and a combining dot),
+    The one rule nova-ext compares names by: each character's simple lower
+    case mapping (Unicode's UnicodeData.txt), as PostgreSQL's ``lower()``
+    applies it in a UTF-8 locale. MariaDB's ``lower()`` does not know 477
+    letters of the Basic Multilingual Plane (Cherokee, Georgian
+    Mtavruli...), SQLite's any beyond ASCII: the cells' lookups also send
+    such names as written (:func:`nova_ext.naming.cells._spellings`).
+
+    Python's ``str.lower()`` differs in two places, which would make a
+    name look free in Python and taken in the database or the other way
+    round: ``'İ'`` becomes two code points (``i`` and a combining dot),
     and a final capital sigma becomes ``'ς'``. ``str.casefold()`` differs
     more (``'ß'`` becomes ``'ss'``, which no database does): ``'Straße'`` and
     ``'STRASSE'`` are different names here, as they are to Nova.

@@ -27,6 +27,7 @@ import random
 import threading
 
 import fixtures
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import test_fixtures
 from oslo_utils import uuidutils
@@ -312,6 +313,31 @@ class _CounterTests(object):
         self.assertEqual([6], self._reserve(namer, tmpl, 'strasse', 1))
         self.assertEqual([4], self._reserve(namer, tmpl, 'istanbul', 1))
 
+    def test_letters_the_databases_lower_does_not_know(self):
+        # Python's lower() knows letters MariaDB's lower() (477 of the
+        # BMP's: Cherokee, Georgian Mtavruli, U+04C0...) and SQLite's (all
+        # but ASCII) leave as they are. A server carrying exactly the name
+        # to issue, or its upper case, must still be found: by project
+        # (lower()), and by global scope with the indexes (collation).
+        cherokee, mtavruli = '\u13a0', '\u1c90'
+        self._add_instances((cherokee + '1', 'p1', 0),
+                            (mtavruli + '2', 'p2', 0))
+        namer = self._namer()
+        tmpl = '%(name)s%(count)d'
+        self.assertEqual([2], self._reserve(namer, tmpl, cherokee, 1))
+        # Renamed by hand to the next name in line; the lower case is
+        # requested, the upper case carried.
+        self._add_instances((cherokee + '3', 'p1', 0))
+        self.assertEqual([4], self._reserve(namer, tmpl,
+                                            names.fold(cherokee), 1))
+        indexes.ensure(self.engine)
+        self.useFixture(fixtures.MockPatchObject(cells, '_CELLS', {}))
+        self.assertEqual([3], self._reserve(namer, tmpl, mtavruli, 1,
+                                            scope='global'))
+        self._add_instances((mtavruli + '4', 'p3', 0))
+        self.assertEqual([5], self._reserve(namer, tmpl, mtavruli, 1,
+                                            scope='global'))
+
     def test_global_scope_without_the_name_first(self):
         # %(project_id)s-%(name)s...: the family would be LIKE '%-db-%'
         # over every project. Not read: no seed, but the names issued are
@@ -381,6 +407,24 @@ class _CounterTests(object):
         # Seeded as the row is created again, although this process knew
         # the counter: no name restarts at 1.
         self.assertEqual([41], self._reserve(namer, tmpl, 'db', 1))
+
+    def test_counter_behind_its_issued_names_catches_up(self):
+        # The counter row removed by hand after names were issued, the
+        # servers deleted since (nothing seeds it): creates skip the names
+        # issued before, and may fail (503) while they do, but each one
+        # keeps what it skipped, so creates succeed again.
+        self.useFixture(fixtures.MockPatchObject(hook, 'MAX_SKIPS', 2))
+        self.useFixture(fixtures.MockPatchObject(hook, 'MAX_ROUNDS', 1))
+        namer = self._namer()
+        tmpl = '%(name)s-%(count)d'
+        self.assertEqual([1, 2], self._reserve(namer, tmpl, 'db', 2))
+        self.assertEqual([3, 4, 5], self._reserve(namer, tmpl, 'db', 3))
+        with self.engine.begin() as conn:
+            conn.execute(sa.text('DELETE FROM nova_ext_name_counters'))
+        ex = self.assertRaises(hook.NameReservationFailed, self._reserve,
+                               namer, tmpl, 'db', 1)
+        self.assertEqual(503, ex.code)
+        self.assertEqual([6], self._reserve(namer, tmpl, 'db', 1))
 
     def test_template_with_project_name(self):
         self._add_instances(('Acme-db-4', 'p1', 0), ('Other-db-9', 'p1', 0))
@@ -483,6 +527,38 @@ class _CounterTests(object):
         self.assertEqual([], indexes.drop(self.engine))
         with self.engine.connect() as conn:
             self.assertEqual(wanted, indexes.missing(conn))
+
+    def test_cell_indexes_give_up_behind_a_long_transaction(self):
+        # A transaction holding instances (here a write left open): the
+        # index command must fail for the cell, not wait a day with every
+        # query of Nova on instances queued behind it.
+        if self.PLAN_USES_INDEX is None:
+            self.skipTest('SQLite: one writer, nothing to queue behind')
+        self.useFixture(fixtures.MockPatchObject(
+            indexes, 'LOCK_TIMEOUT', 1))
+        self._add_instances(('web-1', 'p1', 0))
+        outcome = []
+
+        def run():
+            try:
+                outcome.append(indexes.ensure(self.engine))
+            except (db_exc.DBError, sa.exc.DBAPIError) as e:
+                outcome.append(e)
+
+        with self.engine.connect() as holder:
+            holder.begin()
+            holder.execute(INSTANCES.update().values(display_name='w'))
+            thread = threading.Thread(target=run)
+            thread.start()
+            thread.join(indexes.LOCK_TIMEOUT + 9)
+            gave_up = not thread.is_alive()
+            holder.rollback()
+        thread.join()
+        self.assertTrue(gave_up, 'still waiting for the lock')
+        self.assertIsInstance(outcome[0], Exception)
+        with self.engine.connect() as conn:
+            self.assertEqual([], indexes.present(conn))
+        self.assertEqual(2, len(indexes.ensure(self.engine)))
 
     def _lookups(self):
         """Run the namer's global-scope lookups; return rows and SQL."""

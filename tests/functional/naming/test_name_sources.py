@@ -100,3 +100,16 @@ class TestNovaGlobalHostnameScope(base.NamingTestBase):
         self.assertEqual(('web2', 'web2', 'ACTIVE'), (
             second['name'], second['OS-EXT-SRV-ATTR:hostname'],
             second['status']))
+
+    def test_hostname_renamed_in_another_project_is_skipped(self):
+        # Only the cells know a hostname set through the API; Nova refuses
+        # it in every project, so the lookup must read every project.
+        other = self.api_fixture.alternative_api
+        other.project_id = base.OTHER_PROJECT
+        other.microversion = self.microversion
+        renamed = self._boot('other')[0]
+        self.api.put_server(renamed['id'], {'server': {'hostname': 'WEB1'}})
+        second = self._boot('web', api=other)[0]
+        self.assertEqual(('web2', 'web2', 'ACTIVE'), (
+            second['name'], second['OS-EXT-SRV-ATTR:hostname'],
+            second['status']))

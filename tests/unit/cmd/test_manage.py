@@ -94,8 +94,12 @@ class ManageCommandTest(testtools.TestCase):
         self.assertNotEqual(0, code)
         self.assertIn('drop', err)
 
-    def _cells(self, *names):
-        """An API database mapping cells to SQLite databases of their own."""
+    def _cells(self, *names, unsynced=()):
+        """An API database mapping cells to SQLite databases of their own.
+
+        Cells in ``unsynced`` have no ``instances`` table (``nova-manage
+        db sync`` not run for them yet).
+        """
         from nova.db.api import models as api_models
         from nova.db.main import models as main_models
         api = sa.create_engine('sqlite:///%s' % self.db)
@@ -109,7 +113,8 @@ class ManageCommandTest(testtools.TestCase):
                     transport_url='fake://',
                     database_connection='sqlite:///%s' % paths[-1]))
                 cell = sa.create_engine('sqlite:///%s' % paths[-1])
-                main_models.Instance.__table__.create(cell)
+                if name not in unsynced:
+                    main_models.Instance.__table__.create(cell)
                 cell.dispose()
         api.dispose()
         return paths
@@ -142,6 +147,21 @@ class ManageCommandTest(testtools.TestCase):
         self.assertEqual(2, out.count('dropped ' + ', '.join(wanted)), out)
         for path in paths:
             self.assertEqual([], self._cell_indexes(path))
+
+    def test_sync_cell_indexes_names_a_failed_cell_and_does_the_others(self):
+        # A cell mapped but not synced yet: the command names it and why,
+        # still adds the indexes to the other cells, and exits 1.
+        paths = self._cells('new', 'cell1', unsynced=('new',))
+        code, out, err = self.manage('db', 'sync-cell-indexes')
+        self.assertEqual(1, code, out + err)
+        self.assertIn('cell new (00000000-0000-0000-0000-000000000000): '
+                      'failed: ', err)
+        self.assertIn('instances', err)
+        self.assertNotIn('Traceback', err)
+        self.assertEqual(['nova_ext_instances_display_name_idx',
+                          'nova_ext_instances_hostname_idx'],
+                         self._cell_indexes(paths[1]))
+        self.assertIn('cell cell1', out)
 
     def test_sync_cell_indexes_without_cells_is_a_clear_error(self):
         self._cells()
