@@ -134,3 +134,35 @@ class PatchSeriesChoiceTest(testtools.TestCase):
                                     '--series', '2024.2')
         self.assertEqual(2, code)
         self.assertIn('no patch series 2024.2; supported releases', err)
+
+    def test_branch_of_no_release_falls_back_to_the_version(self):
+        # DevStack takes a tag, a commit or a feature branch as NOVA_BRANCH.
+        self._dist('33.0.2')
+        for ref in ('33.0.2', 'feature/x', '0123abcd'):
+            code, out, err = self._main('check', '--nova-dir', self.nova_dir,
+                                        '--branch', ref)
+            self.assertIn('series 2026.1 (%s) for nova 33.0.2' % os.path.join(
+                patch_cmd.default_patch_dir(), '2026.1'), out, ref)
+            self.assertNotIn('is not supported', err, ref)
+
+    def test_branch_and_version_disagree(self):
+        # A checkout DevStack left on another branch (RECLONE off).
+        self._dist('34.0.0')
+        code, out, err = self._main('apply', '--nova-dir', self.nova_dir,
+                                    '--branch', 'stable/2026.1')
+        self.assertEqual(2, code)
+        self.assertIn('the Nova in %s is 34.0.0 (series 2026.2), not of '
+                      'branch stable/2026.1 (series 2026.1)' % self.nova_dir,
+                      err)
+
+    def test_branch_decides_without_a_version_series(self):
+        # master ahead of the newest release, or no readable version.
+        self._dist('35.0.0.0b1.dev4')
+        self.assertEqual('2026.2', patch_cmd.branch_series('master',
+                                                           self.nova_dir))
+        self.assertEqual('2026.1', patch_cmd.branch_series('stable/2026.1',
+                                                           self.nova_dir))
+        error = self.assertRaises(compat.UnsupportedNova,
+                                  patch_cmd.branch_series, 'feature/x',
+                                  self.nova_dir)
+        self.assertIn('branch feature/x is not supported', str(error))
