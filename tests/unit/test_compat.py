@@ -64,6 +64,15 @@ class SeriesSelectionTest(testtools.TestCase):
         self.assertEqual('2026.2\n2025.1\n', out.getvalue())
         self.assertIn('supported releases', err.getvalue())
 
+    def test_command_line_without_nova(self):
+        self.useFixture(fixtures.MockPatchObject(
+            compat, 'installed_nova_version', return_value=None))
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(2, compat.main_args(['version']))
+        self.assertIn('nova-ext: no Nova is installed for ', err.getvalue())
+        self.assertNotIn('Nova None', err.getvalue())
+
     def test_installed_version_is_this_venvs(self):
         version = compat.installed_nova_version()
         self.assertEqual(version, compat.installed_nova_version(
