@@ -167,8 +167,12 @@ def main_args(args):
         if len(args) == 2 and args[0] == 'branch':
             print(series_for_branch(args[1]))
         elif args[:1] == ['version'] and len(args) <= 2:
-            print(series_for_version(
-                args[1] if len(args) == 2 else installed_nova_version()))
+            version = args[1] if len(args) == 2 else installed_nova_version()
+            if version is None:
+                raise UnsupportedNova('no Nova is installed for %s; '
+                                      'supported releases: %s' % (
+                                          sys.executable, supported()))
+            print(series_for_version(version))
         else:
             print('usage: python -m nova_ext.compat branch NAME | version '
                   '[VERSION]', file=sys.stderr)

@@ -23,7 +23,7 @@ moved; this tool does the mechanical part, a person the rest
     Copies the files series FROM (e.g. 2026.2) touches out of NOVA_DIR (the
     directory holding a *pristine* ``nova`` package of the target release)
     into WORK/a (kept pristine) and WORK/b, and applies FROM to WORK/b with
-    patch(1), fuzz allowed. It lists the hunks that did not apply
+    patch(1), without fuzz (-F0). It lists the hunks that did not apply
     (``*.rej`` next to the file): make those changes in WORK/b by hand, as
     few lines as the hook needs.
 

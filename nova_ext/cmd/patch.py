@@ -26,7 +26,8 @@ There is one patch series per supported Nova release
 from the version of the Nova in DIR, and a Nova version with no series is
 refused with the list of the supported ones. ``--series`` overrides the
 choice (a git checkout whose version cannot be read); ``--branch`` picks
-the series of a Nova git branch (DevStack's ``NOVA_BRANCH``).
+the series of a Nova git branch (DevStack's ``NOVA_BRANCH``), checked
+against the version (see branch_series()).
 
 The patches are applied in pure Python rather than with patch(1) or git
 apply, for three properties operators rely on:
@@ -288,6 +289,37 @@ def series_dir(nova_dir, series=None, patches_root=None):
     return os.path.join(patches_root or default_patch_dir(), series)
 
 
+def branch_series(branch, nova_dir):
+    """The patch series for ``--branch BRANCH`` on the Nova in ``nova_dir``.
+
+    DevStack accepts any git ref as NOVA_BRANCH (a tag, a commit, a feature
+    branch) and keeps an existing checkout on whatever it was on when
+    RECLONE is off. So the branch names the series only together with the
+    checkout's own version: a branch of no release falls back to the
+    version, and a version whose series differs from the branch's is
+    refused with both named rather than with a hunk that does not apply.
+    A version with no series (master ahead of the newest release) leaves
+    the choice to the branch.
+    """
+    version = compat.installed_nova_version(nova_dir)
+    try:
+        by_version = compat.series_for_version(version)
+    except compat.UnsupportedNova:
+        by_version = None
+    try:
+        by_branch = compat.series_for_branch(branch)
+    except compat.UnsupportedNova:
+        if by_version is None:
+            raise
+        return by_version
+    if by_version is not None and by_version != by_branch:
+        raise PatchError(
+            'the Nova in %s is %s (series %s), not of branch %s (series %s): '
+            'the checkout is not on that branch (DevStack: RECLONE=yes)' % (
+                nova_dir, version, by_version, branch, by_branch))
+    return by_branch
+
+
 def installed_series_dir():
     """The series directory of the Nova this Python imports."""
     return series_dir(default_nova_dir())
@@ -363,7 +395,7 @@ def main(argv=None):
         nova_dir = os.path.abspath(args.nova_dir or default_nova_dir())
         series = args.series
         if args.branch:
-            series = compat.series_for_branch(args.branch)
+            series = branch_series(args.branch, nova_dir)
         patch_dir = args.patch_dir or series_dir(nova_dir, series)
         if args.action == 'check' and not args.patch_dir:
             print('series %s (%s) for nova %s' % (

@@ -14,9 +14,12 @@
 
 """The release table: Nova version or branch -> patch series."""
 
+import ast
 import contextlib
+import glob
 import io
 import os
+import re
 import shutil
 
 import fixtures
@@ -63,6 +66,15 @@ class SeriesSelectionTest(testtools.TestCase):
             self.assertEqual(2, compat.main_args(['branch', 'stable/xena']))
         self.assertEqual('2026.2\n2025.1\n', out.getvalue())
         self.assertIn('supported releases', err.getvalue())
+
+    def test_command_line_without_nova(self):
+        self.useFixture(fixtures.MockPatchObject(
+            compat, 'installed_nova_version', return_value=None))
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(2, compat.main_args(['version']))
+        self.assertIn('nova-ext: no Nova is installed for ', err.getvalue())
+        self.assertNotIn('Nova None', err.getvalue())
 
     def test_installed_version_is_this_venvs(self):
         version = compat.installed_nova_version()
@@ -134,3 +146,94 @@ class PatchSeriesChoiceTest(testtools.TestCase):
                                     '--series', '2024.2')
         self.assertEqual(2, code)
         self.assertIn('no patch series 2024.2; supported releases', err)
+
+    def test_branch_of_no_release_falls_back_to_the_version(self):
+        # DevStack takes a tag, a commit or a feature branch as NOVA_BRANCH.
+        self._dist('33.0.2')
+        for ref in ('33.0.2', 'feature/x', '0123abcd'):
+            code, out, err = self._main('check', '--nova-dir', self.nova_dir,
+                                        '--branch', ref)
+            self.assertIn('series 2026.1 (%s) for nova 33.0.2' % os.path.join(
+                patch_cmd.default_patch_dir(), '2026.1'), out, ref)
+            self.assertNotIn('is not supported', err, ref)
+
+    def test_branch_and_version_disagree(self):
+        # A checkout DevStack left on another branch (RECLONE off).
+        self._dist('34.0.0')
+        code, out, err = self._main('apply', '--nova-dir', self.nova_dir,
+                                    '--branch', 'stable/2026.1')
+        self.assertEqual(2, code)
+        self.assertIn('the Nova in %s is 34.0.0 (series 2026.2), not of '
+                      'branch stable/2026.1 (series 2026.1)' % self.nova_dir,
+                      err)
+
+    def test_branch_decides_without_a_version_series(self):
+        # master ahead of the newest release, or no readable version.
+        self._dist('35.0.0.0b1.dev4')
+        self.assertEqual('2026.2', patch_cmd.branch_series('master',
+                                                           self.nova_dir))
+        self.assertEqual('2026.1', patch_cmd.branch_series('stable/2026.1',
+                                                           self.nova_dir))
+        error = self.assertRaises(compat.UnsupportedNova,
+                                  patch_cmd.branch_series, 'feature/x',
+                                  self.nova_dir)
+        self.assertIn('branch feature/x is not supported', str(error))
+
+
+class ReleasesIncludeListTest(testtools.TestCase):
+    """Each line of the releases suite's list selects a functional test.
+
+    stestr runs what an --include-list matches and says nothing of a line
+    that matches no test: a renamed test would silently take its hook point
+    out of every earlier release's run.
+    """
+
+    REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+
+    def _functional_test_ids(self):
+        # Read, not imported: the functional packages set up Nova's harness.
+        classes = {}  # name -> (module, bases, own test methods)
+        for path in glob.glob(os.path.join(self.REPO, 'tests', 'functional',
+                                           '**', '*.py'), recursive=True):
+            module = os.path.relpath(path, self.REPO)[:-3].replace(
+                os.sep, '.')
+            with open(path, encoding='utf-8') as f:
+                tree = ast.parse(f.read())
+            for node in tree.body:
+                if isinstance(node, ast.ClassDef):
+                    classes[node.name] = (
+                        module,
+                        [b.attr if isinstance(b, ast.Attribute) else
+                         getattr(b, 'id', None) for b in node.bases],
+                        [n.name for n in node.body
+                         if isinstance(n, ast.FunctionDef) and
+                         n.name.startswith('test')])
+
+        def methods(name, seen=()):
+            if name not in classes or name in seen:
+                return set()
+            _, bases, own = classes[name]
+            found = set(own)
+            for base in bases:
+                found |= methods(base, seen + (name,))
+            return found
+
+        return ['%s.%s.%s' % (module, name, method)
+                for name, (module, _, _) in classes.items()
+                if os.path.basename(module.replace('.', os.sep)).startswith(
+                    'test_')
+                for method in methods(name)]
+
+    def test_every_line_selects_a_test(self):
+        ids = self._functional_test_ids()
+        self.assertIn('tests.functional.gate.test_gate.TestGateVerdicts.'
+                      'test_reject_sync', ids)
+        with open(os.path.join(self.REPO, 'tests', 'functional',
+                               'releases-include.txt')) as f:
+            lines = [line.strip() for line in f
+                     if line.strip() and not line.startswith('#')]
+        self.assertNotEqual([], lines)
+        for line in lines:
+            self.assertTrue(any(re.search(line, i) for i in ids),
+                            'no functional test matches %r' % line)

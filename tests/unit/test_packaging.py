@@ -94,3 +94,18 @@ class PyprojectTest(testtools.TestCase):
         self.assertEqual(['nova>=%d.0.0,<%d' % (min(compat.SERIES),
                                                 max(compat.SERIES) + 1)],
                          extra)
+
+    def test_every_patch_series_is_installed(self):
+        # An installed nova-ext finds its series under share/nova-ext/
+        # (nova-ext-patch's default_patch_dir()): a series left out of
+        # setup.cfg's data_files is missing from every wheel.
+        from nova_ext import compat
+        parser = configparser.ConfigParser()
+        parser.read(os.path.join(REPO, 'setup.cfg'))
+        data_files = dict(
+            line.split(' = ') for line in
+            parser['files']['data_files'].strip().splitlines())
+        for series in compat.SERIES.values():
+            self.assertEqual(
+                'patches/%s/*' % series,
+                data_files.get('share/nova-ext/patches/%s' % series), series)

@@ -84,6 +84,23 @@ class PatchCommandTest(testtools.TestCase):
         self.assertIn(b"'nova.external_events'",
                       patched['nova/objects/external_event.py'])
 
+    def test_names_reserved_when_nothing_can_refuse_the_request(self):
+        # Every series reserves a create's names just before the try that
+        # cleans up what Nova created: a check after the reservation that
+        # refuses the request (a bad device profile is a 400) would burn
+        # numbers, which 2026.2 never does.
+        self._run('apply')
+        lines = self._snapshot()['nova/compute/api.py'].decode().splitlines()
+        start = next(i for i, line in enumerate(lines)
+                     if 'namer.reserve(' in line)
+        self.assertEqual(
+            ['        namers = [namer.reserve(context, base_options, '
+             'num_instances)',
+             '                  for namer in self._instance_namers]',
+             '        try:',
+             '            for idx in range(num_instances):'],
+            lines[start:start + 4], self.series)
+
     def test_reapply_changes_nothing(self):
         self._run('apply')
         before = self._snapshot()
@@ -113,10 +130,9 @@ class PatchCommandTest(testtools.TestCase):
         path = os.path.join(self.nova_dir, 'nova/compute/api.py')
         with open(path, encoding='utf-8') as f:
             text = f.read()
-        text = text.replace('LOG.debug("Going to run %s instances...", '
-                            'num_instances)',
-                            'LOG.debug("Going to run %d instances", '
-                            'num_instances)')
+        # A context line of hunk #3 in every series.
+        text = text.replace('# Create a uuid for the instance so we can',
+                            '# Create a UUID for the instance so we can')
         with open(path, 'w', encoding='utf-8') as f:
             f.write(text)
         before = self._snapshot()
