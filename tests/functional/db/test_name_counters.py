@@ -338,13 +338,11 @@ class _CounterTests(object):
         self.assertEqual([5], self._reserve(namer, tmpl, mtavruli, 1,
                                             scope='global'))
 
-    def test_global_scope_without_the_name_first(self):
-        # %(project_id)s-%(name)s...: the family would be LIKE '%-db-%'
-        # over every project. Not read: no seed, but the names issued are
-        # still looked up and a taken one skipped.
-        self._add_instances(('p2-db-1', 'p2', 0), ('p2-db-2', 'p2', 0),
-                            ('p1-db-2', 'p2', 0))
-        namer = self._namer()
+    def _watch_lookups(self):
+        """Record the keyword arguments of every cell lookup the namer makes.
+
+        The lookups still run: the test sees what the namer asked the cells.
+        """
         lookups = []
         find = hook.cells.find
 
@@ -354,6 +352,16 @@ class _CounterTests(object):
 
         self.useFixture(fixtures.MockPatchObject(hook.cells, 'find',
                                                  watched))
+        return lookups
+
+    def test_global_scope_without_the_name_first(self):
+        # %(project_id)s-%(name)s...: the family would be LIKE '%-db-%'
+        # over every project. Not read: no seed, but the names issued are
+        # still looked up and a taken one skipped.
+        self._add_instances(('p2-db-1', 'p2', 0), ('p2-db-2', 'p2', 0),
+                            ('p1-db-2', 'p2', 0))
+        namer = self._namer()
+        lookups = self._watch_lookups()
         self.assertEqual([1, 3], self._reserve(
             namer, '%(project_id)s-%(name)s-%(count)d', 'db', 2,
             scope='global'))
@@ -371,15 +379,7 @@ class _CounterTests(object):
         self._add_instances(*[('web-%d' % i, 'p%d' % (i % 3), 0)
                               for i in range(1, 6)])
         namer = self._namer()
-        lookups = []
-        find = hook.cells.find
-
-        def watched(context, project_id, **kwargs):
-            lookups.append(kwargs)
-            return find(context, project_id, **kwargs)
-
-        self.useFixture(fixtures.MockPatchObject(hook.cells, 'find',
-                                                 watched))
+        lookups = self._watch_lookups()
         tmpl = '%(name)s-%(count)d'
         self.assertEqual([6], self._reserve(namer, tmpl, 'web', 1,
                                             scope='global'))
