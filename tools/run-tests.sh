@@ -165,15 +165,14 @@ for suite in "${SUITES[@]}"; do
         ;;
     releases)
         # The earlier maintained Nova releases, each in its own venv
-        # (tools/bootstrap-release.sh): its patch series applies and
+        # (tools/bootstrap.sh RELEASE): its patch series applies and
         # checks, upstream's tests of the touched modules pass, and
         # nova-ext's functional gate and naming tests pass on that
         # release's harness (eventlet: Nova 31-33 cannot run their
         # harness on native threading). 2026.2 is the suites above.
         for release in $RELEASES; do
             rvenv="$REPO/.venv-$release"
-            run_step "$release-venv" "$REPO/tools/bootstrap-release.sh" \
-                "$release"
+            run_step "$release-venv" "$REPO/tools/bootstrap.sh" "$release"
             run_step "$release-check" "$rvenv/bin/nova-ext-patch" check
             # nova-ext's unit tests that read or import that Nova: the
             # series choice, the patch command, the hook contracts and
