@@ -34,8 +34,6 @@ dropped at any time (``--drop``); without them everything works, global
 scope lookups scan.
 """
 
-import unicodedata
-
 import sqlalchemy as sa
 
 from nova_ext.naming import template as name_template
@@ -50,9 +48,11 @@ CHECKED_COLLATIONS = frozenset([
     'utf8_general_ci', 'utf8mb3_general_ci', 'utf8mb4_general_ci'])
 
 #: Characters MariaDB's ``lower()`` maps to a letter that ``general_ci``
-#: does not equate them with: OHM SIGN, KELVIN SIGN, ANGSTROM SIGN. Each
-#: is given with the base letter of the characters it is compared with.
-_SIGNS = {'\u03c9': '\u2126', 'k': '\u212a', 'a': '\u212b'}
+#: does not equate them with: OHM SIGN, KELVIN SIGN, ANGSTROM SIGN, keyed
+#: by that letter (as :func:`~nova_ext.naming.names.fold` makes it too).
+#: Only a name holding the letter itself folds equal to one holding the
+#: sign: ``a`` is not ``\u00e5``, so ``a`` needs no second spelling.
+_SIGNS = {'\u03c9': '\u2126', 'k': '\u212a', '\u00e5': '\u212b'}
 
 #: How many spellings of one name a lookup asks for at most; past that,
 #: further sign-prone letters become ``_`` (any one character).
@@ -161,11 +161,6 @@ def column_collation(conn):
     return rows[0][0] if len(rows) == 1 else None
 
 
-def _sign_for(char):
-    base = unicodedata.normalize('NFD', char)[0].lower()
-    return _SIGNS.get(base)
-
-
 def like_variants(pattern):
     """Return ``LIKE`` patterns that together match what ``pattern`` does
     after ``lower()``, when compared by a ``general_ci`` column instead.
@@ -180,7 +175,7 @@ def like_variants(pattern):
     out = ['']
     escaped = False
     for char in pattern:
-        sign = None if escaped else _sign_for(char)
+        sign = None if escaped else _SIGNS.get(char)
         escaped = not escaped and char == '\\'
         if sign is None:
             out = [o + char for o in out]

@@ -25,6 +25,7 @@ import logging
 import os
 import random
 import threading
+import time
 
 import fixtures
 from oslo_db import exception as db_exc
@@ -237,7 +238,7 @@ class _CounterTests(object):
         self.useFixture(fixtures.MockPatch(
             'nova.context.scatter_gather_all_cells', scatter))
         self.useFixture(fixtures.MockPatchObject(
-            counter, '_api_context_manager', lambda: api_cm))
+            counter, '_api_engine', api_cm.writer.get_engine))
         return hook.InstanceNamer()
 
     def _reserve(self, namer, tmpl, name, n, scope='project', project='p1'):
@@ -458,6 +459,61 @@ class _CounterTests(object):
         self.assertEqual([4], self._reserve(namer, '%(name)s%(count)d',
                                             'db', 1))
         self.assertEqual([False], overlapped)
+
+    def _hold_first_lookup(self):
+        """Make the first cell lookup hang until released (5 s at most).
+
+        :returns: (started, release) events.
+        """
+        lookup = nova_context.scatter_gather_all_cells
+        started, release = threading.Event(), threading.Event()
+
+        def slow_lookup(*args):
+            if not started.is_set():
+                started.set()
+                release.wait(5)
+            return lookup(*args)
+
+        self.useFixture(fixtures.MockPatch(
+            'nova.context.scatter_gather_all_cells', slow_lookup))
+        return started, release
+
+    def _reserve_aside(self, namer, name):
+        """Reserve one ``name`` in a thread; return its thread and result."""
+        result = []
+        thread = threading.Thread(target=lambda: result.extend(
+            self._reserve(namer, '%(name)s%(count)d', name, 1)))
+        thread.start()
+        self.addCleanup(thread.join, 10)
+        return thread, result
+
+    def test_a_slow_cell_holds_no_existing_counter_row(self):
+        # While one create's cell lookup hangs, another create of the
+        # same name (its counter row exists) is not held behind it.
+        with self.engine.begin() as conn:
+            counter.reserve(conn, counter.counter_key('project:p1', 'db'),
+                            'project:p1', 'db', 3)
+        # Two nova-api processes: neither knows the counter.
+        first, second = self._namer(), self._namer()
+        started, release = self._hold_first_lookup()
+        slow, slow_result = self._reserve_aside(first, 'db')
+        self.assertTrue(started.wait(5))
+        begin = time.monotonic()
+        other = self._reserve(second, '%(name)s%(count)d', 'db', 1)
+        took = time.monotonic() - begin
+        release.set()
+        slow.join(10)
+        # Held behind the hanging lookup, it would have taken 5 s.
+        self.assertLess(took, 3)
+        self.assertEqual([4, 5], sorted(slow_result + other))
+
+    def test_a_failed_lookup_fails_the_reservation(self):
+        namer = self._namer()
+        self.useFixture(fixtures.MockPatch(
+            'nova.context.scatter_gather_all_cells',
+            side_effect=RuntimeError('boom')))
+        self.assertRaises(RuntimeError, self._reserve, namer,
+                          '%(name)s%(count)d', 'db', 1)
 
     def test_rounds_are_bounded(self):
         # Servers carry the next names of every round: the create fails

@@ -34,7 +34,7 @@ class _Connection(object):
         self.dialect.server_version_info = server_version
         self.sql = []
 
-    def execute(self, stmt):
+    def execute(self, stmt, params=None):
         self.sql.append(str(stmt.compile(dialect=self.dialect)))
         result = mock.Mock(rowcount=1, lastrowid=5)
         result.scalar_one.return_value = 5
