@@ -26,9 +26,9 @@ sync-cell-indexes``), which the ``global`` scope's lookups use.
 It then prints, for the ``project`` and the ``global`` count scopes:
 
 1. the median time of ``POST /servers`` with naming on against off,
-   requests interleaved so both see the same machine load, every request a
-   requested name not seen before (each one seeds its counter); the goal
-   is at most 5 ms added;
+   requests of both scopes interleaved so that all see the same machine
+   load, every request a requested name not seen before (each one seeds
+   its counter); the goal is at most 5 ms added;
 2. the create throughput of ``--threads`` concurrent creators (16 by
    default) with naming on against off; the goal is at least 90 %.
 
@@ -277,6 +277,7 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
         from nova_ext.naming import cells
         from nova_ext.naming import hook
         self.parts = {}
+        self.scope = None
         for owner, name in ((cells, 'find'), (hook, '_issue'),
                             (cells, '_in_cell')):
             original = getattr(owner, name)
@@ -286,15 +287,16 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
                 try:
                     return _original(*args, **kwargs)
                 finally:
-                    self.parts.setdefault(_name, []).append(
+                    self.parts.setdefault((self.scope, _name), []).append(
                         time.perf_counter() - start)
             self.useFixture(fixtures.MockPatchObject(owner, name, timed))
 
-    def _print_parts(self):
-        for name, values in sorted(self.parts.items()):
-            print('    inside the namer: %-8s median %6.2f ms (%d calls)'
-                  % (name, statistics.median(values) * 1000, len(values)))
-        self.parts.clear()
+    def _print_parts(self, scope):
+        for (in_scope, name), values in sorted(self.parts.items()):
+            if in_scope == scope:
+                print('    inside the namer: %-8s median %6.2f ms (%d '
+                      'calls)' % (name, statistics.median(values) * 1000,
+                                  len(values)))
 
     def _count_round_trips(self):
         """Count the statements and connection checkouts of all engines.
@@ -315,28 +317,43 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
                         'before_cursor_execute', statement)
         self.addCleanup(sa.event.remove, sa.pool.Pool, 'checkout', checkout)
 
-    def _latency(self, scope):
-        self.flags(multi_instance_display_name_count_scope=scope)
-        times = {False: [], True: []}
-        trips = {False: [], True: []}
+    def _latency(self):
+        """Time POST /servers in both scopes, naming on and off.
+
+        The four variants take turns, in an order that rotates every
+        round, so that each sees the same machine: the databases still
+        flushing the rows just inserted, other processes on the cores.
+        """
+        variants = [(scope, enabled) for scope in ('project', 'global')
+                    for enabled in (False, True)]
+        times = {v: [] for v in variants}
+        trips = {v: [] for v in variants}
         for i in range(ARGS.requests):
-            for enabled in ((False, True) if i % 2 else (True, False)):
+            for scope, enabled in variants[i % 4:] + variants[:i % 4]:
+                self.scope = scope
                 self.flags(
+                    multi_instance_display_name_count_scope=scope,
                     multi_instance_display_name_template_enabled=enabled)
                 before = dict(self.trips)
-                times[enabled].append(self._post(
+                times[scope, enabled].append(self._post(
                     'lat-%s-%s-%d' % (scope, enabled, i)))
-                trips[enabled].append(tuple(
+                trips[scope, enabled].append(tuple(
                     self.trips[k] - before[k]
                     for k in ('statements', 'checkouts')))
-        self.round_trips = [
-            [statistics.median(t[k] for t in trips[e]) for k in (0, 1)]
-            for e in (False, True)]
-        # Each pair ran back to back: its difference is the least touched
-        # by the machine's drift (shared cores), which moves both medians.
-        self.paired = statistics.median(
-            (on - off) * 1000 for on, off in zip(times[True], times[False]))
-        return [statistics.median(times[e]) * 1000 for e in (False, True)]
+        results = {}
+        for scope in ('project', 'global'):
+            off, on = times[scope, False], times[scope, True]
+            results[scope] = {
+                'off': statistics.median(off) * 1000,
+                'on': statistics.median(on) * 1000,
+                # Each pair ran in one round: its difference is the least
+                # touched by the machine's drift (shared cores).
+                'paired': statistics.median(
+                    (b - a) * 1000 for a, b in zip(off, on)),
+                'trips': [[statistics.median(t[k] for t in trips[scope, e])
+                           for k in (0, 1)] for e in (False, True)],
+            }
+        return results
 
     def _throughput(self, scope, enabled):
         self.flags(multi_instance_display_name_count_scope=scope,
@@ -371,18 +388,19 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
         print('  load: %s' % _uptime())
         self._count_round_trips()
         self._time_parts()
+        results = self._latency()
         for scope in ('project', 'global'):
-            off, on = self._latency(scope)
+            r = results[scope]
             print('  %-7s scope, median of %d: off %6.2f ms, on %6.2f ms, '
                   'added %+.2f ms (x%.3f; goal <= 5 ms); median of the '
                   'paired differences %+.2f ms'
-                  % (scope, ARGS.requests, off, on, on - off, on / off,
-                     self.paired))
-            (off_sql, off_conn), (on_sql, on_conn) = self.round_trips
+                  % (scope, ARGS.requests, r['off'], r['on'],
+                     r['on'] - r['off'], r['on'] / r['off'], r['paired']))
+            (off_sql, off_conn), (on_sql, on_conn) = r['trips']
             print('    database round trips per POST: %d statements and %d '
                   'connection checkouts off, %d and %d on'
                   % (off_sql, off_conn, on_sql, on_conn))
-            self._print_parts()
+            self._print_parts(scope)
         for scope in ('project', 'global'):
             rates = {}
             for enabled in (False, True, False, True):
