@@ -46,6 +46,7 @@ Usage (from the repository root, MariaDB running)::
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
 import random
@@ -116,13 +117,23 @@ class _NoWriteLock(fixtures.Fixture):
     """
 
 
+def no_write_lock():
+    """Keep Nova's fixtures from installing their DatabaseWriteLock.
+
+    Both the API ``Database`` and the ``CellDatabases`` fixtures install
+    it under native threads, around every enginefacade writer (not
+    nova-ext's transactions, on the engine itself): it must be kept out
+    of the whole set-up, by the fixtures module itself, which the dotted
+    path ``nova.tests.fixtures.nova`` does not reach (the fixtures
+    package's ``nova`` is the ``nova`` package).
+    """
+    return fixtures.MockPatchObject(
+        importlib.import_module('nova.tests.fixtures.nova'),
+        'DatabaseWriteLock', _NoWriteLock)
+
+
 class MariaDBCells(nova_fixtures.CellDatabases):
     """Nova's cell database fixture, each cell a MariaDB database."""
-
-    def setUp(self):
-        with fixtures.MonkeyPatch(
-                'nova.tests.fixtures.nova.DatabaseWriteLock', _NoWriteLock):
-            super().setUp()
 
     def add_cell_database(self, connection_str, default=False):
         url = _database('%s_cell%d' % (DB_PREFIX, len(self._ctxt_mgrs)))
@@ -214,6 +225,10 @@ class NamingBenchmark(integrated_helpers._IntegratedTestBase):
     CAST_AS_CALL = False
     NUMBER_OF_CELLS = 2
     microversion = 'latest'
+
+    def setUp(self):
+        with no_write_lock():
+            super().setUp()
 
     def _setup_cells(self):
         # Cell mappings go to the SQLite API database first; they are

@@ -36,6 +36,7 @@ scope lookups scan.
 
 import sqlalchemy as sa
 
+from nova_ext.naming import names
 from nova_ext.naming import template as name_template
 
 COLUMNS = ('display_name', 'hostname')
@@ -175,12 +176,16 @@ def like_variants(pattern):
     out = ['']
     escaped = False
     for char in pattern:
-        sign = None if escaped else _SIGNS.get(char)
+        # By the letter the character folds to: the callers also send
+        # names as written and in upper case (cells._spellings), where a
+        # K, or the sign itself, stands for k.
+        letter = names.fold(char)
+        sign = None if escaped else _SIGNS.get(letter)
         escaped = not escaped and char == '\\'
         if sign is None:
             out = [o + char for o in out]
         elif len(out) * 2 <= MAX_VARIANTS:
-            out = [o + c for o in out for c in (char, sign)]
+            out = [o + c for o in out for c in (letter, sign)]
         else:
             out = [o + '_' for o in out]
     return out

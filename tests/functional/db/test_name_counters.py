@@ -762,6 +762,29 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
             self.assertIn(indexes.column_collation(conn),
                           indexes.CHECKED_COLLATIONS)
 
+    def test_signs_found_beside_letters_the_collation_does_not_fold(self):
+        # GEORGIAN MTAVRULI AN is not equal to its lower case under
+        # general_ci, so a name holding it is also asked for as written
+        # and in upper case; the KELVIN SIGN beside it folds to k, as the
+        # K asked for does: the server carrying it must still be found.
+        self._add_instances(('\u1c90\u212a-1', 'p1', 0),
+                            ('\u1c90\u212b\u2126-1', 'p2', 0),
+                            ('\u1c90k-3', 'p3', 0))
+        indexes.ensure(self.engine)
+        self.useFixture(fixtures.MockPatchObject(cells, '_CELLS', {}))
+        self.useFixture(fixtures.MockPatchObject(cells, '_WARNED', set()))
+        self._namer()
+        ctxt = nova_context.RequestContext('u', 'p1', is_admin=False)
+        for asked, like in (('\u1c90K-1', '\u1c90K-%'),
+                            ('\u1c90\u00c5\u03a9-1', '\u1c90\u00c5\u03a9-%'),
+                            ('\u1c90\u212a-3', '\u1c90\u212a-3%')):
+            self.assertEqual(1, len(self._exact(
+                cells.find(ctxt, None, display_names=[asked]),
+                [names.fold(asked)])), asked)
+            self.assertEqual(1, len(self._exact(
+                cells.find(ctxt, None, like=like),
+                [names.fold(asked)])), like)
+
     def test_server_is_mariadb_with_returning(self):
         self.assertTrue(self.engine.dialect.is_mariadb)
         self.assertTrue(counter._supports_returning(self.engine.dialect))

@@ -36,6 +36,18 @@ class TestLikeVariants(testtools.TestCase):
                          indexes.like_variants('\u00e5s'))
         self.assertEqual(['\u03c9', OHM], indexes.like_variants('\u03c9'))
 
+    def test_spellings_as_written_and_in_upper_case(self):
+        # cells._spellings sends names with letters some lower() does not
+        # know as written and in upper case: K, the signs themselves and
+        # the upper case letters stand for k, a-ring and omega there too.
+        self.assertEqual(['\u1c90k8s', '\u1c90' + KELVIN + '8s'],
+                         indexes.like_variants('\u1c90K8s'))
+        self.assertEqual(['k', KELVIN], indexes.like_variants(KELVIN))
+        self.assertEqual(['\u00e5', ANGSTROM],
+                         indexes.like_variants('\u00c5'))
+        self.assertEqual(['\u03c9', OHM], indexes.like_variants('\u03a9'))
+        self.assertEqual(['\u03c9', OHM], indexes.like_variants(OHM))
+
     def test_bounded(self):
         variants = indexes.like_variants('k' * 6)
         self.assertEqual(indexes.MAX_VARIANTS, len(variants))
