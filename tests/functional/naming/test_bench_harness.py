@@ -21,9 +21,9 @@ in place on MariaDB, it would hold back Nova's own writes (naming off and
 on) and not nova-ext's, flattering the throughput ratio.
 """
 
+import importlib
 import importlib.util
 import os
-import sys
 import unittest
 
 import fixtures
@@ -52,8 +52,11 @@ class TestBenchmarkHarness(testtools.TestCase):
         return module
 
     def test_no_writer_lock_from_any_database_fixture(self):
+        nova_fixtures = importlib.import_module('nova.tests.fixtures.nova')
+        if not hasattr(nova_fixtures, 'DatabaseWriteLock'):
+            # Nova 31-33: no native threads in the harness, no lock.
+            self.skipTest('no DatabaseWriteLock in this Nova')
         bench = self._bench()
-        nova_fixtures = sys.modules['nova.tests.fixtures.nova']
         with bench.no_write_lock():
             self.assertIs(bench._NoWriteLock,
                           nova_fixtures.DatabaseWriteLock)
