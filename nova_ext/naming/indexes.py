@@ -25,7 +25,8 @@ two indexes per cell database, both named ``nova_ext_...``:
   index serves them, case-insensitively.
 * PostgreSQL: expression indexes on ``lower(display_name)`` and
   ``lower(hostname)`` with ``text_pattern_ops``, which serve the lookups'
-  ``lower(...) IN`` and ``lower(...) LIKE 'prefix%'`` as they are.
+  ``lower(...) IN`` and ``lower(...) LIKE 'prefix%'`` as they are, built
+  (and dropped) ``CONCURRENTLY`` so that Nova's writers go on meanwhile.
 * SQLite (tests only): expression indexes on ``lower(...)``.
 
 They are additive: Nova's alembic migrations never compare the schema with
@@ -33,6 +34,8 @@ its models, and do not touch indexes they did not create. They can be
 dropped at any time (``--drop``); without them everything works, global
 scope lookups scan.
 """
+
+import contextlib
 
 import sqlalchemy as sa
 
@@ -69,7 +72,7 @@ def _ddl(dialect, column):
     if dialect in ('mysql', 'mariadb'):
         return 'CREATE INDEX %s ON instances (%s)' % (name, column)
     if dialect == 'postgresql':
-        return ('CREATE INDEX IF NOT EXISTS %s ON instances '
+        return ('CREATE INDEX CONCURRENTLY %s ON instances '
                 '(lower(%s) text_pattern_ops)' % (name, column))
     return ('CREATE INDEX IF NOT EXISTS %s ON instances (lower(%s))'
             % (name, column))
@@ -86,13 +89,22 @@ def present(conn):
                  " WHERE table_schema = DATABASE() AND table_name = "
                  "'instances'")
     elif dialect == 'postgresql':
-        query = ("SELECT indexname FROM pg_indexes WHERE tablename = "
-                 "'instances' AND schemaname = current_schema()")
+        # Valid ones only: a concurrent build that failed leaves an
+        # invalid index, which the planner never uses.
+        query = _PG_INDEXES + " AND i.indisvalid"
     else:
         query = ("SELECT name FROM sqlite_master WHERE type = 'index' AND "
                  "tbl_name = 'instances'")
     found = {row[0] for row in conn.execute(sa.text(query))}
     return sorted(found & {index_name(c) for c in COLUMNS})
+
+
+_PG_INDEXES = (
+    "SELECT c.relname FROM pg_index i"
+    " JOIN pg_class c ON c.oid = i.indexrelid"
+    " JOIN pg_class t ON t.oid = i.indrelid"
+    " JOIN pg_namespace n ON n.oid = t.relnamespace"
+    " WHERE t.relname = 'instances' AND n.nspname = current_schema()")
 
 
 def missing(conn):
@@ -109,12 +121,8 @@ LOCK_TIMEOUT = 10
 
 
 def _limit_lock_wait(conn):
-    dialect = conn.dialect.name
-    if dialect in ('mysql', 'mariadb'):
+    if conn.dialect.name in ('mysql', 'mariadb'):
         conn.execute(sa.text('SET SESSION lock_wait_timeout = %d'
-                             % LOCK_TIMEOUT))
-    elif dialect == 'postgresql':
-        conn.execute(sa.text("SET LOCAL lock_timeout = '%ds'"
                              % LOCK_TIMEOUT))
 
 
@@ -122,9 +130,12 @@ def ensure(engine):
     """Create the indexes ``instances`` lacks; return the names created.
 
     Idempotent. On MariaDB, InnoDB builds them online (readers and
-    writers of the table are not blocked once the build started). Gives
-    up after :data:`LOCK_TIMEOUT` seconds waiting for the table's lock.
+    writers of the table are not blocked once the build started); on
+    PostgreSQL they are built ``CONCURRENTLY``. Gives up after
+    :data:`LOCK_TIMEOUT` seconds waiting for the table's lock.
     """
+    if engine.dialect.name == 'postgresql':
+        return _ensure_concurrently(engine)
     created = []
     with engine.begin() as conn:
         _limit_lock_wait(conn)
@@ -136,9 +147,62 @@ def ensure(engine):
     return created
 
 
+@contextlib.contextmanager
+def _pg_autocommit(engine):
+    """A PostgreSQL connection outside any transaction block.
+
+    ``CREATE INDEX CONCURRENTLY`` and ``DROP INDEX CONCURRENTLY`` cannot
+    run in one; each waits at most :data:`LOCK_TIMEOUT` for a lock.
+    """
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level='AUTOCOMMIT')
+        conn.execute(sa.text("SET lock_timeout = '%ds'" % LOCK_TIMEOUT))
+        try:
+            yield conn
+        finally:
+            # The setting is the session's: not for the next user of the
+            # pooled connection.
+            conn.execute(sa.text('RESET lock_timeout'))
+
+
+def _ensure_concurrently(engine):
+    """PostgreSQL: build the indexes while Nova goes on writing.
+
+    A plain ``CREATE INDEX`` holds a ``SHARE`` lock on ``instances`` for
+    the whole build, which on a large cell stops every boot, delete and
+    state change of Nova until it ends. ``CONCURRENTLY`` lets writers go
+    on. A concurrent build that failed (the lock wait timed out, say)
+    leaves an invalid index behind: it is dropped and built again.
+    """
+    created = []
+    with _pg_autocommit(engine) as conn:
+        valid = set(present(conn))
+        built = {row[0] for row in conn.execute(sa.text(_PG_INDEXES))}
+        for column in COLUMNS:
+            name = index_name(column)
+            if name in valid:
+                continue
+            if name in built:
+                conn.execute(sa.text('DROP INDEX CONCURRENTLY IF EXISTS %s'
+                                     % name))
+            conn.execute(sa.text(_ddl('postgresql', column)))
+            created.append(name)
+    return created
+
+
 def drop(engine):
     """Drop nova-ext's indexes; return the names dropped."""
     dropped = []
+    if engine.dialect.name == 'postgresql':
+        # Invalid ones too; without the ACCESS EXCLUSIVE lock a plain
+        # DROP INDEX takes, which would stop Nova's reads as well.
+        with _pg_autocommit(engine) as conn:
+            built = {row[0] for row in conn.execute(sa.text(_PG_INDEXES))}
+            for name in sorted(built & {index_name(c) for c in COLUMNS}):
+                conn.execute(sa.text('DROP INDEX CONCURRENTLY IF EXISTS %s'
+                                     % name))
+                dropped.append(name)
+        return dropped
     with engine.begin() as conn:
         _limit_lock_wait(conn)
         for name in present(conn):
