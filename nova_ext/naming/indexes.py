@@ -120,10 +120,25 @@ def missing(conn):
 LOCK_TIMEOUT = 10
 
 
-def _limit_lock_wait(conn):
-    if conn.dialect.name in ('mysql', 'mariadb'):
+@contextlib.contextmanager
+def _lock_wait_limited(conn):
+    """Wait at most :data:`LOCK_TIMEOUT` for locks (MariaDB/MySQL).
+
+    The setting is the session's: the pooled connection goes back to its
+    next user with the wait it had, also when a statement gave up.
+    """
+    if conn.dialect.name not in ('mysql', 'mariadb'):
+        yield
+        return
+    saved = conn.execute(sa.text(
+        'SELECT @@SESSION.lock_wait_timeout')).scalar()
+    conn.execute(sa.text('SET SESSION lock_wait_timeout = %d'
+                         % LOCK_TIMEOUT))
+    try:
+        yield
+    finally:
         conn.execute(sa.text('SET SESSION lock_wait_timeout = %d'
-                             % LOCK_TIMEOUT))
+                             % int(saved)))
 
 
 def ensure(engine):
@@ -137,8 +152,7 @@ def ensure(engine):
     if engine.dialect.name == 'postgresql':
         return _ensure_concurrently(engine)
     created = []
-    with engine.begin() as conn:
-        _limit_lock_wait(conn)
+    with engine.begin() as conn, _lock_wait_limited(conn):
         have = set(present(conn))
         for column in COLUMNS:
             if index_name(column) not in have:
@@ -203,8 +217,7 @@ def drop(engine):
                                      % name))
                 dropped.append(name)
         return dropped
-    with engine.begin() as conn:
-        _limit_lock_wait(conn)
+    with engine.begin() as conn, _lock_wait_limited(conn):
         for name in present(conn):
             if conn.dialect.name in ('mysql', 'mariadb'):
                 conn.execute(sa.text('DROP INDEX %s ON instances' % name))
