@@ -175,8 +175,11 @@ def _pg_autocommit(engine):
             yield conn
         finally:
             # The setting is the session's: not for the next user of the
-            # pooled connection.
-            conn.execute(sa.text('RESET lock_timeout'))
+            # pooled connection. A connection lost meanwhile leaves the
+            # pool instead, and resetting it would only hide why the
+            # statement failed.
+            if not conn.invalidated:
+                conn.execute(sa.text('RESET lock_timeout'))
 
 
 def _ensure_concurrently(engine):

@@ -695,6 +695,23 @@ class _CounterTests(object):
             holder.rollback()
         self.assertEqual(before, setting())
 
+    def test_cell_indexes_report_a_lost_connection(self):
+        # The cell's server restarted during a build: the command reports
+        # that, not its failure to reset the lost session afterwards.
+        if self.engine.dialect.name != 'postgresql':
+            self.skipTest('PostgreSQL: the session reset after the build')
+
+        def build():
+            with indexes._pg_autocommit(self.engine) as conn:
+                conn.execute(sa.text(
+                    'SELECT pg_terminate_backend(pg_backend_pid())'))
+
+        e = self.assertRaises((db_exc.DBConnectionError,
+                               sa.exc.OperationalError), build)
+        self.assertIn('terminating connection', str(e))
+        # The lost connection left the pool; the next run builds.
+        self.assertEqual(2, len(indexes.ensure(self.engine)))
+
     def _lookups(self):
         """Run the namer's global-scope lookups; return rows and SQL."""
         self.useFixture(fixtures.MockPatchObject(cells, '_CELLS', {}))
