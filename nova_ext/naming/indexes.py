@@ -137,8 +137,10 @@ def _lock_wait_limited(conn):
     try:
         yield
     finally:
-        conn.execute(sa.text('SET SESSION lock_wait_timeout = %d'
-                             % int(saved)))
+        # Not on a connection lost meanwhile (see _pg_autocommit).
+        if not conn.invalidated:
+            conn.execute(sa.text('SET SESSION lock_wait_timeout = %d'
+                                 % int(saved)))
 
 
 def ensure(engine):
