@@ -120,10 +120,27 @@ def missing(conn):
 LOCK_TIMEOUT = 10
 
 
-def _limit_lock_wait(conn):
-    if conn.dialect.name in ('mysql', 'mariadb'):
-        conn.execute(sa.text('SET SESSION lock_wait_timeout = %d'
-                             % LOCK_TIMEOUT))
+@contextlib.contextmanager
+def _lock_wait_limited(conn):
+    """Wait at most :data:`LOCK_TIMEOUT` for locks (MariaDB/MySQL).
+
+    The setting is the session's: the pooled connection goes back to its
+    next user with the wait it had, also when a statement gave up.
+    """
+    if conn.dialect.name not in ('mysql', 'mariadb'):
+        yield
+        return
+    saved = conn.execute(sa.text(
+        'SELECT @@SESSION.lock_wait_timeout')).scalar()
+    conn.execute(sa.text('SET SESSION lock_wait_timeout = %d'
+                         % LOCK_TIMEOUT))
+    try:
+        yield
+    finally:
+        # Not on a connection lost meanwhile (see _pg_autocommit).
+        if not conn.invalidated:
+            conn.execute(sa.text('SET SESSION lock_wait_timeout = %d'
+                                 % int(saved)))
 
 
 def ensure(engine):
@@ -137,8 +154,7 @@ def ensure(engine):
     if engine.dialect.name == 'postgresql':
         return _ensure_concurrently(engine)
     created = []
-    with engine.begin() as conn:
-        _limit_lock_wait(conn)
+    with engine.begin() as conn, _lock_wait_limited(conn):
         have = set(present(conn))
         for column in COLUMNS:
             if index_name(column) not in have:
@@ -161,8 +177,11 @@ def _pg_autocommit(engine):
             yield conn
         finally:
             # The setting is the session's: not for the next user of the
-            # pooled connection.
-            conn.execute(sa.text('RESET lock_timeout'))
+            # pooled connection. A connection lost meanwhile leaves the
+            # pool instead, and resetting it would only hide why the
+            # statement failed.
+            if not conn.invalidated:
+                conn.execute(sa.text('RESET lock_timeout'))
 
 
 def _ensure_concurrently(engine):
@@ -203,8 +222,7 @@ def drop(engine):
                                      % name))
                 dropped.append(name)
         return dropped
-    with engine.begin() as conn:
-        _limit_lock_wait(conn)
+    with engine.begin() as conn, _lock_wait_limited(conn):
         for name in present(conn):
             if conn.dialect.name in ('mysql', 'mariadb'):
                 conn.execute(sa.text('DROP INDEX %s ON instances' % name))

@@ -662,6 +662,56 @@ class _CounterTests(object):
                 name for name, in conn.execute(sa.text(indexes._PG_INDEXES))
                 if name.startswith(indexes.PREFIX)])
 
+    #: The query of the session's lock wait, which ensure() shortens.
+    LOCK_WAIT_SETTING = None
+
+    def test_cell_indexes_leave_the_session_as_found(self):
+        # The pooled connection goes back to its next user (a caller's
+        # engine, the benchmark's) with its own lock wait, also when a
+        # statement gave up.
+        if self.LOCK_WAIT_SETTING is None:
+            self.skipTest('SQLite: no lock wait setting')
+        # One connection: the next checkout is the one ensure() used.
+        engine = sa.create_engine(self.engine.url, pool_size=1,
+                                  max_overflow=0)
+        self.addCleanup(engine.dispose)
+
+        def setting():
+            with engine.connect() as conn:
+                return conn.execute(sa.text(self.LOCK_WAIT_SETTING)).scalar()
+
+        before = setting()
+        self.assertEqual(2, len(indexes.ensure(engine)))
+        self.assertEqual(before, setting())
+        self.assertEqual(2, len(indexes.drop(engine)))
+        self.assertEqual(before, setting())
+        self.useFixture(fixtures.MockPatchObject(
+            indexes, 'LOCK_TIMEOUT', 1))
+        with self.engine.connect() as holder:
+            holder.begin()
+            holder.execute(INSTANCES.update().values(display_name='w'))
+            self.assertRaises((db_exc.DBError, sa.exc.DBAPIError),
+                              indexes.ensure, engine)
+            holder.rollback()
+        self.assertEqual(before, setting())
+
+    def test_cell_indexes_report_a_lost_connection(self):
+        # The cell's server restarted during a build: the command reports
+        # that, not its failure to reset the lost session afterwards.
+        if self.engine.dialect.name != 'postgresql':
+            self.skipTest('PostgreSQL: the session reset after the build')
+
+        def build():
+            with indexes._pg_autocommit(self.engine) as conn:
+                conn.execute(sa.text(
+                    'SELECT pg_terminate_backend(pg_backend_pid())'))
+
+        e = self.assertRaises((db_exc.DBConnectionError,
+                               sa.exc.OperationalError), build)
+        self.assertIn('terminating connection', str(e))
+        # The lost connection left the pool; the next run builds.
+        self.assertEqual(2, len(indexes.ensure(self.engine)))
+
     def _lookups(self):
         """Run the namer's global-scope lookups; return rows and SQL."""
         self.useFixture(fixtures.MockPatchObject(cells, '_CELLS', {}))
@@ -799,6 +849,7 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
     RETURNING_MODES = (None, True, False)
     PLAN_USES_INDEX = 'nova_ext_instances_'
     PLAN_SCANS = "'ALL'"
+    LOCK_WAIT_SETTING = 'SELECT @@SESSION.lock_wait_timeout'
 
     def _analyze(self, conn):
         conn.execute(sa.text('ANALYZE TABLE instances'))
@@ -855,6 +906,7 @@ class TestPostgreSQL(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
     FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
     PLAN_USES_INDEX = 'nova_ext_instances_'
     PLAN_SCANS = 'Seq Scan'
+    LOCK_WAIT_SETTING = 'SHOW lock_timeout'
 
     def _analyze(self, conn):
         conn.execute(sa.text('ANALYZE instances'))
