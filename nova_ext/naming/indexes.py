@@ -72,7 +72,7 @@ def _ddl(dialect, column):
     if dialect in ('mysql', 'mariadb'):
         return 'CREATE INDEX %s ON instances (%s)' % (name, column)
     if dialect == 'postgresql':
-        return ('CREATE INDEX CONCURRENTLY %s ON instances '
+        return ('CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON instances '
                 '(lower(%s) text_pattern_ops)' % (name, column))
     return ('CREATE INDEX IF NOT EXISTS %s ON instances (lower(%s))'
             % (name, column))
@@ -168,7 +168,10 @@ def _pg_autocommit(engine):
     """A PostgreSQL connection outside any transaction block.
 
     ``CREATE INDEX CONCURRENTLY`` and ``DROP INDEX CONCURRENTLY`` cannot
-    run in one; each waits at most :data:`LOCK_TIMEOUT` for a lock.
+    run in one; each waits at most :data:`LOCK_TIMEOUT` for a lock. A
+    concurrent build also waits, under the same limit, for every older
+    transaction that could write the table: on a busy cell it may give up
+    and need running again at a quieter time.
     """
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level='AUTOCOMMIT')
