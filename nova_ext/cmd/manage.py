@@ -110,10 +110,11 @@ class DbCommands(object):
                 mapping.name, mapping.uuid, verb,
                 ', '.join(done) or 'nothing (already done)'))
         if failed:
-            print('nova-ext-manage: %d of %d cells failed; once their '
-                  'databases answer and are synced (nova-manage db sync), '
-                  'run the command again' % (failed, len(mappings)),
-                  file=sys.stderr)
+            print('nova-ext-manage: %d of %d cells failed; run the '
+                  'command again once their databases answer, are synced '
+                  '(nova-manage db sync) and no long transaction holds '
+                  'instances (a build that gave up is replaced then)'
+                  % (failed, len(mappings)), file=sys.stderr)
             return 1
         return 0
 

@@ -162,6 +162,10 @@ class ManageCommandTest(testtools.TestCase):
                           'nova_ext_instances_hostname_idx'],
                          self._cell_indexes(paths[1]))
         self.assertIn('cell cell1', out)
+        # What to do about it, for every reason a cell fails.
+        self.assertIn('1 of 2 cells failed; run the command again once',
+                      err)
+        self.assertIn('no long transaction holds instances', err)
 
     def test_sync_cell_indexes_without_cells_is_a_clear_error(self):
         self._cells()
