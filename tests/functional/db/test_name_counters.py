@@ -21,6 +21,7 @@ that server cannot be reached; set NOVA_EXT_REQUIRE_DB_SERVERS=1 (as .ci/run
 does) to make an unreachable server fail instead.
 """
 
+import contextlib
 import logging
 import os
 import random
@@ -584,14 +585,15 @@ class _CounterTests(object):
         with self.engine.connect() as conn:
             self.assertEqual(wanted, indexes.missing(conn))
 
-    def test_cell_indexes_give_up_behind_a_long_transaction(self):
-        # A transaction holding instances (here a write left open): the
-        # index command must fail for the cell, not wait a day with every
-        # query of Nova on instances queued behind it.
-        if self.PLAN_USES_INDEX is None:
-            self.skipTest('SQLite: one writer, nothing to queue behind')
+    @contextlib.contextmanager
+    def _ensure_behind_a_write(self, lock_timeout):
+        """Run ``indexes.ensure`` in a thread behind an open write.
+
+        A transaction holds a write on instances for the block; yields the
+        thread and its outcome (the names created, or the error).
+        """
         self.useFixture(fixtures.MockPatchObject(
-            indexes, 'LOCK_TIMEOUT', 1))
+            indexes, 'LOCK_TIMEOUT', lock_timeout))
         self._add_instances(('web-1', 'p1', 0))
         outcome = []
 
@@ -606,9 +608,18 @@ class _CounterTests(object):
             holder.execute(INSTANCES.update().values(display_name='w'))
             thread = threading.Thread(target=run)
             thread.start()
+            yield thread, outcome
+            holder.rollback()
+
+    def test_cell_indexes_give_up_behind_a_long_transaction(self):
+        # A transaction holding instances (here a write left open): the
+        # index command must fail for the cell, not wait a day with every
+        # query of Nova on instances queued behind it.
+        if self.PLAN_USES_INDEX is None:
+            self.skipTest('SQLite: one writer, nothing to queue behind')
+        with self._ensure_behind_a_write(1) as (thread, outcome):
             thread.join(indexes.LOCK_TIMEOUT + 9)
             gave_up = not thread.is_alive()
-            holder.rollback()
         thread.join()
         self.assertTrue(gave_up, 'still waiting for the lock')
         self.assertIsInstance(outcome[0], Exception)
@@ -623,28 +634,12 @@ class _CounterTests(object):
         if self.engine.dialect.name != 'postgresql':
             self.skipTest('PostgreSQL builds CONCURRENTLY; MariaDB online, '
                           'bounded by test_cell_indexes_give_up_...')
-        self.useFixture(fixtures.MockPatchObject(
-            indexes, 'LOCK_TIMEOUT', 3))
-        self._add_instances(('web-1', 'p1', 0))
-        outcome = []
-
-        def run():
-            try:
-                outcome.append(indexes.ensure(self.engine))
-            except (db_exc.DBError, sa.exc.DBAPIError) as e:
-                outcome.append(e)
-
-        with self.engine.connect() as holder:
-            holder.begin()
-            holder.execute(INSTANCES.update().values(display_name='w'))
-            thread = threading.Thread(target=run)
-            thread.start()
+        with self._ensure_behind_a_write(3) as (thread, outcome):
             time.sleep(0.5)
             self.assertTrue(thread.is_alive(), 'did not wait: %s' % outcome)
             begin = time.monotonic()
             self._add_instances(('web-2', 'p1', 0))
             took = time.monotonic() - begin
-            holder.rollback()
         thread.join(10)
         self.assertLess(took, 2)
         if isinstance(outcome[0], Exception):
