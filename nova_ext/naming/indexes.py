@@ -199,30 +199,38 @@ def _ensure_concurrently(engine):
     created = []
     with _pg_autocommit(engine) as conn:
         valid = set(present(conn))
-        built = {row[0] for row in conn.execute(sa.text(_PG_INDEXES))}
+        built = _pg_built(conn)
         for column in COLUMNS:
             name = index_name(column)
             if name in valid:
                 continue
             if name in built:
-                conn.execute(sa.text('DROP INDEX CONCURRENTLY IF EXISTS %s'
-                                     % name))
+                _pg_drop(conn, name)
             conn.execute(sa.text(_ddl('postgresql', column)))
             created.append(name)
     return created
+
+
+def _pg_built(conn):
+    """Return nova-ext's indexes on ``instances``, valid or not."""
+    found = {row[0] for row in conn.execute(sa.text(_PG_INDEXES))}
+    return sorted(found & {index_name(c) for c in COLUMNS})
+
+
+def _pg_drop(conn, name):
+    # Without the ACCESS EXCLUSIVE lock a plain DROP INDEX takes, which
+    # would stop Nova's reads as well.
+    conn.execute(sa.text('DROP INDEX CONCURRENTLY IF EXISTS %s' % name))
 
 
 def drop(engine):
     """Drop nova-ext's indexes; return the names dropped."""
     dropped = []
     if engine.dialect.name == 'postgresql':
-        # Invalid ones too; without the ACCESS EXCLUSIVE lock a plain
-        # DROP INDEX takes, which would stop Nova's reads as well.
+        # Invalid ones too.
         with _pg_autocommit(engine) as conn:
-            built = {row[0] for row in conn.execute(sa.text(_PG_INDEXES))}
-            for name in sorted(built & {index_name(c) for c in COLUMNS}):
-                conn.execute(sa.text('DROP INDEX CONCURRENTLY IF EXISTS %s'
-                                     % name))
+            for name in _pg_built(conn):
+                _pg_drop(conn, name)
                 dropped.append(name)
         return dropped
     with engine.begin() as conn, _lock_wait_limited(conn):
