@@ -50,9 +50,11 @@ case, lowered by the database itself (:func:`_spellings`).
 import functools
 import weakref
 
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
 import sqlalchemy as sa
 
+from nova_ext.db import engines
 from nova_ext.naming import indexes
 from nova_ext.naming import names
 from nova_ext.naming import template as name_template
@@ -224,17 +226,30 @@ def _query(project_id, wanted):
 def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like,
              extra):
     from nova.db.main import api as main_db_api
-    # The engine a synchronous reader of the cell uses, without the
-    # enginefacade's per-use set-up: a plain read, on every create.
-    engine = main_db_api.get_context_manager(cctxt).writer.get_engine()
-    with engine.connect() as conn:
-        # Nova compares hostnames as lower(hostname) too; servers renamed
-        # through the API may carry upper case.
-        lookups = (_by_collation if _collate_mode(
-            cctxt, conn, project_id is None) else _by_lower)
-        query, params = _query(project_id, lookups(
-            lowered, hostnames, like, host_like, extra))
-        return [tuple(row) for row in conn.execute(query, params)]
+    # nova-ext's reader of the cell's database, without the
+    # enginefacade's per-use set-up: one round trip a lookup, on every
+    # create (see nova_ext.db.engines).
+    engine = engines.sibling(
+        main_db_api.get_context_manager(cctxt).writer.get_engine(),
+        reader=True)
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as conn:
+                # Nova compares hostnames as lower(hostname) too; servers
+                # renamed through the API may carry upper case.
+                lookups = (_by_collation if _collate_mode(
+                    cctxt, conn, project_id is None) else _by_lower)
+                query, params = _query(project_id, lookups(
+                    lowered, hostnames, like, host_like, extra))
+                return [tuple(row) for row in conn.execute(query, params)]
+        except db_exc.DBConnectionError:
+            # A pooled connection the server closed (no ping at checkout):
+            # SQLAlchemy dropped the pool's connections; once more, anew.
+            if attempt == 2:
+                raise
+            LOG.info('Display name lookup lost its connection to cell '
+                     '%s; retrying on a new one',
+                     getattr(cctxt, 'cell_uuid', None))
 
 
 def find(context, project_id, display_names=(), hostnames=(), like=None,

@@ -47,6 +47,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
+from nova_ext.db import engines
 from nova_ext.db import models
 from nova_ext.naming import names
 
@@ -137,13 +138,8 @@ def _reserve_statement(dialect, use_returning):
         updated_at=sa.bindparam('updated_at'))
 
 
-@functools.lru_cache(maxsize=16)
-def _built(kind, dialect, use_returning=False):
-    """Return the statement ``kind`` for ``dialect``, built once.
-
-    Building a SQLAlchemy statement costs more CPU than running it, on
-    every create; the values are bound parameters instead.
-    """
+def _statement(kind, dialect, use_returning):
+    """Build the statement ``kind`` for ``dialect`` (see _compiled)."""
     if kind == 'reserve':
         return _reserve_statement(dialect, use_returning)
     values = {c.name: sa.bindparam(c.name) for c in ISSUED.columns
@@ -154,6 +150,42 @@ def _built(kind, dialect, use_returning=False):
     if dialect == 'sqlite':
         return sqlite.insert(ISSUED).values(**values).on_conflict_do_nothing()
     return mysql.insert(ISSUED).values(**values).prefix_with('IGNORE')
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(kind, dialect, use_returning, db_dialect):
+    """Return statement ``kind`` compiled: SQL, parameter order, converters.
+
+    Compiled once per database dialect: SQLAlchemy 2.0 caches no
+    dialect-specific ``INSERT`` (``ON CONFLICT``, ``ON DUPLICATE KEY``,
+    ``INSERT IGNORE``: ``inherit_cache = False``) and compiled both on
+    every create, which cost more CPU than running them. :func:`_execute`
+    sends the SQL to the driver with the values converted as the columns'
+    types convert them (SQLite's datetimes).
+    """
+    compiled = _statement(kind, dialect, use_returning).compile(
+        dialect=db_dialect)
+    converters = {}
+    for name, bind in compiled.binds.items():
+        convert = bind.type.dialect_impl(db_dialect).bind_processor(
+            db_dialect)
+        if convert is not None:
+            converters[name] = convert
+    return compiled.string, compiled.positiontup, converters
+
+
+def _execute(connection, kind, params, use_returning=False):
+    """Run statement ``kind`` with ``params`` on ``connection``."""
+    sql, order, converters = _compiled(
+        kind, _dialect(connection), use_returning, connection.dialect)
+    if converters:
+        params = dict(params)
+        for name, convert in converters.items():
+            params[name] = convert(params[name])
+    if order is not None:
+        # A positional paramstyle (SQLite's qmark).
+        params = tuple(params[name] for name in order)
+    return connection.exec_driver_sql(sql, params)
 
 
 def _dialect(connection):
@@ -182,20 +214,18 @@ def reserve(connection, key, scope, name, count, seed=0,
     if count < 1:
         raise ValueError('count must be at least 1, not %r' % count)
     now = timeutils.utcnow()
-    dialect = _dialect(connection)
     params = {'key': key, 'scope': scope, 'name': normalize(name),
               'created_at': now, 'updated_at': now, 'count': count,
               'initial': seed + count}
-    if dialect == 'mysql':
-        if use_returning is None:
-            use_returning = _supports_returning(connection.dialect)
-        stmt = _built('reserve', dialect, bool(use_returning))
-        if not use_returning:
-            last = connection.execute(stmt, params).lastrowid
-            return last - count + 1
+    if _dialect(connection) != 'mysql':
+        use_returning = True
+    elif use_returning is None:
+        use_returning = _supports_returning(connection.dialect)
+    result = _execute(connection, 'reserve', params, bool(use_returning))
+    if use_returning:
+        last = result.scalar_one()
     else:
-        stmt = _built('reserve', dialect)
-    last = connection.execute(stmt, params).scalar_one()
+        last = result.lastrowid
     return last - count + 1
 
 
@@ -258,8 +288,7 @@ _ISSUED_COLUMNS = ('name_key', 'host_key', 'scope', 'display_name',
 
 
 def _insert_ignore(connection, values):
-    stmt = _built('issue', _dialect(connection))
-    return connection.execute(stmt, values).rowcount == 1
+    return _execute(connection, 'issue', values).rowcount == 1
 
 
 def record(connection, scope, display_name, hostname, host_scope=None):
@@ -292,24 +321,28 @@ def _api_engine():
     return api_db_api.get_engine()
 
 
-def retry_on_deadlock(fn):
-    """Retry ``fn`` when the API database reports a deadlock.
+def retried(fn):
+    """Retry ``fn`` when the API database reports a deadlock or lost link.
 
     Two multi-creates inserting overlapping names in opposite orders can
     deadlock on the unique keys; the database rolls one back, which then
-    starts again from scratch.
+    starts again from scratch. A pooled connection the server closed fails
+    the first statement (:func:`transaction` does not ping it first): the
+    transaction starts again on a new one.
     """
     return oslo_db_api.wrap_db_retry(max_retries=5,
-                                     retry_on_deadlock=True)(fn)
+                                     retry_on_deadlock=True,
+                                     retry_on_disconnect=True)(fn)
 
 
 @contextlib.contextmanager
 def transaction(context):
     """A plain API database connection in one transaction, no ORM session.
 
-    Straight from the API database's engine: the enginefacade's per-use
-    set-up showed in profiles of concurrent creates, and this transaction
-    never joins another.
+    On nova-ext's engine to the API database (:mod:`nova_ext.db.engines`,
+    no ping at checkout): the enginefacade's per-use set-up showed in
+    profiles of concurrent creates, and this transaction never joins
+    another. Callers retry a lost connection (:func:`retried`).
     """
-    with _api_engine().begin() as conn:
+    with engines.sibling(_api_engine()).begin() as conn:
         yield conn

@@ -254,9 +254,8 @@ class InstanceNamer(hooks.InstanceNamer):
             scope, project_id, CONF.osapi_compute_unique_server_name_scope)
         display = instance.display_name if keep_display else None
         try:
-            with counter.transaction(context) as conn:
-                counter.record(conn, scope_str, display, instance.hostname,
-                               host_scope)
+            _record_names(context, scope_str, display, instance.hostname,
+                          host_scope)
         except Exception as e:
             LOG.exception('Could not record the names of server %r',
                           instance.display_name, instance=instance)
@@ -268,9 +267,8 @@ class InstanceNamer(hooks.InstanceNamer):
             return list(range(1, needed + 1))
         scope_str, key = self._key(scope, values)
         try:
-            with counter.transaction(context) as conn:
-                first = counter.reserve(conn, key, scope_str,
-                                        values['name'], needed)
+            first = _reserve_counts(context, key, scope_str, values['name'],
+                                    needed)
         except Exception as e:
             LOG.exception('Could not reserve display name counts for %r',
                           values['name'])
@@ -445,7 +443,19 @@ class _Family(object):
         return True
 
 
-@counter.retry_on_deadlock
+@counter.retried
+def _record_names(context, scope, display_name, hostname, host_scope):
+    with counter.transaction(context) as conn:
+        counter.record(conn, scope, display_name, hostname, host_scope)
+
+
+@counter.retried
+def _reserve_counts(context, key, scope, name, needed):
+    with counter.transaction(context) as conn:
+        return counter.reserve(conn, key, scope, name, needed)
+
+
+@counter.retried
 def _issue(context, template, values, key, scope, needed, seed,
            keep_hostname, host_scope=None):
     """Reserve counts and issue their names, in one transaction.

@@ -39,6 +39,7 @@ import testtools
 from nova import context as nova_context
 from nova.db.main import models as main_models
 
+from nova_ext.db import engines
 from nova_ext.db import migration
 from nova_ext.naming import cells
 from nova_ext.naming import counter
@@ -508,6 +509,34 @@ class _CounterTests(object):
         self.assertLess(took, 3)
         self.assertEqual([4, 5], sorted(slow_result + other))
 
+    def _close_other_connections(self):
+        """Close, server side, every connection to this database but one.
+
+        As a database restart or ``wait_timeout`` leaves the pools:
+        nova-ext's engines, which do not ping a connection before use,
+        hold dead ones.
+        """
+        with self.engine.connect() as conn:
+            conn.execute(sa.text(self.CLOSE_OTHERS))
+
+    def test_a_closed_connection_costs_no_create(self):
+        if self.engine.dialect.name not in engines.SERVER_DIALECTS:
+            self.skipTest('SQLite: the namer uses the engine given')
+        self._add_instances(('db3', 'p1', 0, 'db3'))
+        namer = self._namer()
+        tmpl = '%(name)s%(count)d'
+        self.assertEqual([4], self._reserve(namer, tmpl, 'db', 1))
+        self._close_other_connections()
+        # The family read and the counter's transaction each lose their
+        # pooled connection and go on on a new one.
+        self.assertEqual([1], self._reserve(namer, tmpl, 'web', 1))
+        self._close_other_connections()
+        self.assertEqual([5], self._reserve(namer, tmpl, 'db', 1))
+        self._close_other_connections()
+        ctxt = nova_context.RequestContext('u', 'p1', is_admin=False)
+        self.assertEqual([('db3', 'db3')],
+                         cells.find(ctxt, 'p1', display_names=['DB3']))
+
     def test_a_failed_lookup_fails_the_reservation(self):
         namer = self._namer()
         self.useFixture(fixtures.MockPatch(
@@ -849,6 +878,13 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
     PLAN_USES_INDEX = 'nova_ext_instances_'
     PLAN_SCANS = "'ALL'"
     LOCK_WAIT_SETTING = 'SELECT @@SESSION.lock_wait_timeout'
+    CLOSE_OTHERS = """
+        BEGIN NOT ATOMIC
+          FOR c IN (SELECT id FROM information_schema.processlist
+                    WHERE db = DATABASE() AND id <> CONNECTION_ID()) DO
+            KILL CONNECTION c.id;
+          END FOR;
+        END"""
 
     def _analyze(self, conn):
         conn.execute(sa.text('ANALYZE TABLE instances'))
@@ -906,6 +942,9 @@ class TestPostgreSQL(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
     PLAN_USES_INDEX = 'nova_ext_instances_'
     PLAN_SCANS = 'Seq Scan'
     LOCK_WAIT_SETTING = 'SHOW lock_timeout'
+    CLOSE_OTHERS = (
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
+        'WHERE datname = current_database() AND pid <> pg_backend_pid()')
 
     def _analyze(self, conn):
         conn.execute(sa.text('ANALYZE instances'))

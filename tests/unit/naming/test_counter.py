@@ -34,8 +34,9 @@ class _Connection(object):
         self.dialect.server_version_info = server_version
         self.sql = []
 
-    def execute(self, stmt, params=None):
-        self.sql.append(str(stmt.compile(dialect=self.dialect)))
+    def exec_driver_sql(self, sql, params=None):
+        self.sql.append(sql)
+        self.params = params
         result = mock.Mock(rowcount=1, lastrowid=5)
         result.scalar_one.return_value = 5
         return result
@@ -69,6 +70,24 @@ class TestDialects(testtools.TestCase):
         conn = _Connection('postgresql://u:p@127.0.0.1/db')
         counter.issue(conn, 's', 'n1', None)
         self.assertIn('ON CONFLICT DO NOTHING', conn.sql[-1])
+
+    def test_compiled_once_per_dialect(self):
+        # SQLAlchemy caches no dialect-specific INSERT: compiling them on
+        # every create cost more than running them.
+        conn = _Connection('postgresql://u:p@127.0.0.1/db')
+        with mock.patch.object(counter, '_statement', autospec=True,
+                               side_effect=counter._statement) as build:
+            for n in range(3):
+                counter.reserve(conn, 'k', 's', 'n', 1)
+                counter.issue(conn, 's', 'n%d' % n, 'n%d' % n)
+        self.assertEqual(2, build.call_count)
+        self.assertEqual('n2', conn.params['display_name'])
+
+    def test_sqlite_converts_datetimes_as_its_column_type(self):
+        conn = _Connection('sqlite://')
+        counter.issue(conn, 's', 'n1', None)
+        created = conn.params[conn.sql[-1].count('?') - 2]
+        self.assertIsInstance(created, str)
 
     def test_keys(self):
         self.assertEqual(counter.counter_key('s', ' Web '),
