@@ -28,11 +28,14 @@ import random
 import threading
 import time
 
+from unittest import mock
+
 import fixtures
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import test_fixtures
 from oslo_utils import uuidutils
+import pymysql
 import sqlalchemy as sa
 import testtools
 
@@ -916,6 +919,29 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
             self.assertEqual(1, len(self._exact(
                 cells.find(ctxt, None, like=like),
                 [names.fold(asked)])), like)
+
+    def test_a_create_costs_one_round_trip_per_statement(self):
+        # The family read (one cell here), the reservation, the issued
+        # name and the commit: no ping before them, no ROLLBACK after.
+        namer = self._namer()
+        tmpl = '%(name)s%(count)d'
+        self._reserve(namer, tmpl, 'warm', 1)
+        sent = []
+        real = pymysql.connections.Connection._execute_command
+
+        def spy(conn, command, sql):
+            if command == pymysql.constants.COMMAND.COM_QUERY:
+                sent.append(sql.decode() if isinstance(sql, bytes) else sql)
+            else:
+                sent.append('command %d' % command)
+            return real(conn, command, sql)
+
+        with mock.patch.object(pymysql.connections.Connection,
+                               '_execute_command', spy):
+            self.assertEqual([1], self._reserve(namer, tmpl, 'db', 1))
+        self.assertEqual(4, len(sent), sent)
+        self.assertTrue(sent[0].startswith('SELECT'), sent)
+        self.assertEqual('COMMIT', sent[-1])
 
     def test_server_is_mariadb_with_returning(self):
         self.assertTrue(self.engine.dialect.is_mariadb)
