@@ -32,12 +32,17 @@ past ``wait_timeout``) fails the statement that uses it, as
 installed on these engines, as on Nova's); SQLAlchemy then drops the
 pool's connections and the caller runs the statement once more.
 
-The price: each nova-api worker may keep a second pool, sized as
-``[database]`` sizes Nova's, to each database nova-ext uses.
+Each engine is set up as oslo.db sets up Nova's from the same
+configuration group (``[database]`` for the cells, ``[api_database]``):
+pool sizes, recycle time, ``mysql_sql_mode`` and ``mysql_wsrep_sync_wait``,
+character set. The price: each nova-api worker may keep a second pool to
+each database nova-ext uses, as large as Nova's.
 """
 
+import functools
 import os
 import threading
+import time
 import weakref
 
 from oslo_db.sqlalchemy import exc_filters
@@ -51,15 +56,18 @@ CONF = nova.conf.CONF
 #: exists only behind its own engine, which is then used as it is.
 SERVER_DIALECTS = ('mysql', 'mariadb', 'postgresql')
 
-#: ``{(Nova's engine, reader): (pid, engine)}``, by Nova's engine.
+#: ``{Nova's engine: {reader: (pid, engine)}}``.
 _SIBLINGS = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def sibling(engine, reader=False):
+def sibling(engine, reader=False, group='database'):
     """Return nova-ext's engine to the database of Nova's ``engine``.
 
     :param reader: autocommit, for single statements that read.
+    :param group: the configuration group Nova made ``engine`` from
+        (``database`` for cells, ``api_database``): the new engine's pool,
+        recycle time and session settings are the same.
     :returns: ``engine`` itself for SQLite.
     """
     if engine.dialect.name not in SERVER_DIALECTS:
@@ -77,35 +85,80 @@ def sibling(engine, reader=False):
             # Made before this process forked: the sockets are the
             # parent's; leave them open for it.
             made[1].dispose(close=False)
-        new = _create(engine, reader)
+        new = _create(engine, reader, CONF[group])
         mine[reader] = (pid, new)
         # Its connections close with Nova's engine (a cell removed, a
-        # test's database dropped).
-        weakref.finalize(engine, new.dispose)
+        # test's database dropped), in the process that opened them only:
+        # a forked child exiting must not close its parent's.
+        weakref.finalize(engine, _dispose, new, pid)
         return new
 
 
-def _create(engine, reader):
-    connect_args = {}
-    if (engine.dialect.name != 'postgresql' and
-            'charset' not in engine.url.query):
-        connect_args['charset'] = 'utf8'  # as oslo.db connects
+def _dispose(engine, pid):
+    engine.dispose(close=os.getpid() == pid)
+
+
+def _after_fork_in_child():
+    # Another thread of the parent may have held the lock while it forked.
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _create(engine, reader, conf):
+    """Create the engine, set up as oslo.db sets up Nova's from ``conf``."""
+    args = {'connect_args': {}}
+    if engine.dialect.name == 'postgresql':
+        if 'client_encoding' not in engine.url.query:
+            args['client_encoding'] = 'utf8'
+    elif 'charset' not in engine.url.query:
+        args['connect_args']['charset'] = 'utf8'
+    # As oslo.db passes them: None leaves SQLAlchemy's default, 0 and -1
+    # keep their meaning (no limit).
+    for option, arg in (('max_pool_size', 'pool_size'),
+                        ('max_overflow', 'max_overflow'),
+                        ('pool_timeout', 'pool_timeout')):
+        if conf[option] is not None:
+            args[arg] = conf[option]
     # No ROLLBACK when a connection goes back to the pool: a writer is
     # only used as ``with engine.begin()``, which ended its transaction
     # (committed, or rolled back on error) before; a reader's statements
     # commit themselves.
-    options = {'pool_reset_on_return': None}
+    args['pool_reset_on_return'] = None
     if reader:
         # SQLAlchemy >= 2.0.43: no ROLLBACK closing a reader's connection.
-        options.update(isolation_level='AUTOCOMMIT',
-                       skip_autocommit_rollback=True)
-    db = CONF.database
-    new = sa.create_engine(
-        engine.url, pool_pre_ping=False, connect_args=connect_args,
-        pool_size=db.max_pool_size or 5,
-        max_overflow=max(db.max_overflow or 0, 0),
-        pool_timeout=db.pool_timeout or 30,
-        pool_recycle=db.connection_recycle_time, **options)
+        args.update(isolation_level='AUTOCOMMIT',
+                    skip_autocommit_rollback=True)
+    new = sa.create_engine(engine.url, pool_pre_ping=False,
+                           pool_recycle=conf.connection_recycle_time, **args)
     # DBDeadlock, DBConnectionError... as Nova's engines raise them.
     exc_filters.register_engine(new)
+    # Other green threads run when a connection is given back, as on
+    # Nova's engines (oslo.db's thread_checkin).
+    sa.event.listen(new, 'checkin', _yield)
+    if new.dialect.name in ('mysql', 'mariadb'):
+        session = [(name, conf[option]) for name, option in (
+            ('sql_mode', 'mysql_sql_mode'),
+            ('wsrep_sync_wait', 'mysql_wsrep_sync_wait'))
+            if conf[option] is not None]
+        if session:
+            # Galera's causal reads (wsrep_sync_wait) matter to the
+            # lookups: a server renamed a moment before is seen.
+            sa.event.listen(new, 'connect', functools.partial(
+                _set_session, session))
     return new
+
+
+def _yield(dbapi_connection, record):
+    time.sleep(0)
+
+
+def _set_session(session, dbapi_connection, record):
+    cursor = dbapi_connection.cursor()
+    try:
+        for name, value in session:
+            cursor.execute('SET SESSION %s = %%s' % name, [value])
+    finally:
+        cursor.close()

@@ -30,9 +30,9 @@ by any requested name, request or process. A refused count is skipped.
 The counter and the issued names are written in one transaction, so a
 create that fails here leaves nothing behind.
 
-The functions taking a SQLAlchemy ``Connection`` run on Nova's API database
-engine in production and on any engine in tests; :func:`transaction` opens
-that connection from a request context.
+The functions taking a SQLAlchemy ``Connection`` run on nova-ext's engine to
+the API database in production (:mod:`nova_ext.db.engines`) and on any
+engine in tests; :func:`transaction` opens that connection.
 """
 
 import contextlib
@@ -40,6 +40,7 @@ import functools
 import hashlib
 
 from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -110,7 +111,7 @@ def _supports_returning(dialect):
 
 
 def _reserve_statement(dialect, use_returning):
-    """Build the reservation statement of a dialect once (see _built)."""
+    """Build the reservation statement of a dialect (see _compiled)."""
     values = {c: sa.bindparam(c) for c in
               ('key', 'scope', 'name', 'created_at', 'updated_at')}
     incremented = TABLE.c.last_count + sa.bindparam('count')
@@ -322,17 +323,27 @@ def _api_engine():
 
 
 def retried(fn):
-    """Retry ``fn`` when the API database reports a deadlock or lost link.
+    """Run transaction ``fn`` again after a deadlock or a lost connection.
 
     Two multi-creates inserting overlapping names in opposite orders can
     deadlock on the unique keys; the database rolls one back, which then
-    starts again from scratch. A pooled connection the server closed fails
-    the first statement (:func:`transaction` does not ping it first): the
-    transaction starts again on a new one.
+    starts again from scratch (oslo.db's back-off). A pooled connection
+    the server closed fails the first statement (:func:`transaction` does
+    not ping it first) and SQLAlchemy drops the pool's connections: the
+    transaction runs once more at once, on a new one; a database that
+    cannot be reached fails the create without waiting.
     """
-    return oslo_db_api.wrap_db_retry(max_retries=5,
-                                     retry_on_deadlock=True,
-                                     retry_on_disconnect=True)(fn)
+    @functools.wraps(fn)
+    def once_more_when_disconnected(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except db_exc.DBConnectionError:
+            LOG.info('Display name counter lost its API database '
+                     'connection; retrying on a new one')
+            return fn(*args, **kwargs)
+
+    return oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)(
+        once_more_when_disconnected)
 
 
 @contextlib.contextmanager
@@ -344,5 +355,6 @@ def transaction(context):
     profiles of concurrent creates, and this transaction never joins
     another. Callers retry a lost connection (:func:`retried`).
     """
-    with engines.sibling(_api_engine()).begin() as conn:
+    with engines.sibling(_api_engine(),
+                         group='api_database').begin() as conn:
         yield conn

@@ -31,6 +31,7 @@ import time
 from unittest import mock
 
 import fixtures
+from oslo_config import fixture as config_fixture
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import test_fixtures
@@ -942,6 +943,18 @@ class TestMariaDB(_CounterTests, test_fixtures.OpportunisticDBTestMixin,
         self.assertEqual(4, len(sent), sent)
         self.assertTrue(sent[0].startswith('SELECT'), sent)
         self.assertEqual('COMMIT', sent[-1])
+
+    def test_engines_set_the_session_as_novas(self):
+        # [database] mysql_sql_mode, as oslo.db sets it on Nova's engines
+        # (TRADITIONAL unless the operator changes it).
+        self.useFixture(config_fixture.Config(engines.CONF)).config(
+            mysql_sql_mode='TRADITIONAL,ANSI_QUOTES', group='database')
+        nova = sa.create_engine(self.engine.url)
+        self.addCleanup(nova.dispose)
+        with engines.sibling(nova, reader=True).connect() as conn:
+            mode = conn.execute(sa.text('SELECT @@SESSION.sql_mode')).scalar()
+        self.assertIn('STRICT_ALL_TABLES', mode)
+        self.assertIn('ANSI_QUOTES', mode)
 
     def test_server_is_mariadb_with_returning(self):
         self.assertTrue(self.engine.dialect.is_mariadb)

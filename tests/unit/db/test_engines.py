@@ -22,6 +22,7 @@ closed) is tested in tests/functional/db.
 import gc
 from unittest import mock
 
+from oslo_config import fixture as config_fixture
 import sqlalchemy as sa
 import testtools
 
@@ -72,14 +73,27 @@ class TestSibling(testtools.TestCase):
             dispose.assert_called_once_with(close=False)
             self.assertIs(child, engines.sibling(self.nova, reader=True))
 
-    def test_pools_sized_as_novas(self):
-        database = mock.Mock(max_pool_size=7, max_overflow=3,
-                             pool_timeout=None, connection_recycle_time=60)
-        with mock.patch.object(engines.CONF, 'database', new=database):
-            writer = engines.sibling(sa.create_engine(URL))
-        self.assertEqual(7, writer.pool.size())
-        self.assertEqual(3, writer.pool._max_overflow)
-        self.assertEqual(60, writer.pool._recycle)
+    def test_set_up_from_novas_configuration_group(self):
+        conf = self.useFixture(config_fixture.Config(engines.CONF))
+        conf.config(group='api_database', max_pool_size=0, max_overflow=-1,
+                    connection_recycle_time=280)
+        conf.config(group='database', max_pool_size=7, max_overflow=3)
+        api = engines.sibling(sa.create_engine(URL), group='api_database')
+        # 0 and -1 keep oslo.db's meaning: no limit.
+        self.assertEqual(0, api.pool.size())
+        self.assertEqual(-1, api.pool._max_overflow)
+        self.assertEqual(280, api.pool._recycle)
+        cell = engines.sibling(sa.create_engine(URL), reader=True)
+        self.assertEqual(7, cell.pool.size())
+        self.assertEqual(3, cell.pool._max_overflow)
+
+    def test_a_childs_exit_leaves_the_parents_connections_open(self):
+        engine = mock.Mock(spec=sa.engine.Engine)
+        engines._dispose(engine, engines.os.getpid() + 1)
+        engine.dispose.assert_called_once_with(close=False)
+        engine.reset_mock()
+        engines._dispose(engine, engines.os.getpid())
+        engine.dispose.assert_called_once_with(close=True)
 
     def test_closed_with_novas_engine(self):
         nova = sa.create_engine(URL)
