@@ -45,12 +45,15 @@ import threading
 import time
 import weakref
 
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import exc_filters
+from oslo_log import log as logging
 import sqlalchemy as sa
 
 import nova.conf
 
 CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
 
 #: Databases another engine can reach by URL: an in-memory SQLite database
 #: exists only behind its own engine, which is then used as it is.
@@ -92,6 +95,26 @@ def sibling(engine, reader=False, group='database'):
         # a forked child exiting must not close its parent's.
         weakref.finalize(engine, _dispose, new, pid)
         return new
+
+
+def once_more_when_disconnected(fn):
+    """Run ``fn`` once more, at once, when its connection was lost.
+
+    These engines do not ping a pooled connection before use: one the
+    server closed fails the first statement, and SQLAlchemy drops the
+    pool's connections, so the second run gets a new one. A database that
+    cannot be reached fails the second run too, without waiting.
+    """
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except db_exc.DBConnectionError:
+            LOG.info('%s lost its database connection; running it once '
+                     'more on a new one', fn.__name__)
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def _dispose(engine, pid):

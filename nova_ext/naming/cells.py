@@ -50,7 +50,6 @@ case, lowered by the database itself (:func:`_spellings`).
 import functools
 import weakref
 
-from oslo_db import exception as db_exc
 from oslo_log import log as logging
 import sqlalchemy as sa
 
@@ -232,24 +231,21 @@ def _in_cell(cctxt, project_id, lowered, hostnames, like, host_like,
     engine = engines.sibling(
         main_db_api.get_context_manager(cctxt).writer.get_engine(),
         reader=True)
-    for attempt in (1, 2):
-        try:
-            with engine.connect() as conn:
-                # Nova compares hostnames as lower(hostname) too; servers
-                # renamed through the API may carry upper case.
-                lookups = (_by_collation if _collate_mode(
-                    cctxt, conn, project_id is None) else _by_lower)
-                query, params = _query(project_id, lookups(
-                    lowered, hostnames, like, host_like, extra))
-                return [tuple(row) for row in conn.execute(query, params)]
-        except db_exc.DBConnectionError:
-            # A pooled connection the server closed (no ping at checkout):
-            # SQLAlchemy dropped the pool's connections; once more, anew.
-            if attempt == 2:
-                raise
-            LOG.info('Display name lookup lost its connection to cell '
-                     '%s; retrying on a new one',
-                     getattr(cctxt, 'cell_uuid', None))
+    return _read(engine, cctxt, project_id, lowered, hostnames, like,
+                 host_like, extra)
+
+
+@engines.once_more_when_disconnected
+def _read(engine, cctxt, project_id, lowered, hostnames, like, host_like,
+          extra):
+    with engine.connect() as conn:
+        # Nova compares hostnames as lower(hostname) too; servers renamed
+        # through the API may carry upper case.
+        lookups = (_by_collation if _collate_mode(
+            cctxt, conn, project_id is None) else _by_lower)
+        query, params = _query(project_id, lookups(
+            lowered, hostnames, like, host_like, extra))
+        return [tuple(row) for row in conn.execute(query, params)]
 
 
 def find(context, project_id, display_names=(), hostnames=(), like=None,

@@ -40,7 +40,6 @@ import functools
 import hashlib
 
 from oslo_db import api as oslo_db_api
-from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -333,17 +332,8 @@ def retried(fn):
     transaction runs once more at once, on a new one; a database that
     cannot be reached fails the create without waiting.
     """
-    @functools.wraps(fn)
-    def once_more_when_disconnected(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except db_exc.DBConnectionError:
-            LOG.info('Display name counter lost its API database '
-                     'connection; retrying on a new one')
-            return fn(*args, **kwargs)
-
     return oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True)(
-        once_more_when_disconnected)
+        engines.once_more_when_disconnected(fn))
 
 
 @contextlib.contextmanager
